@@ -1,0 +1,39 @@
+"""Error types callers branch on. Messages name the thing at fault and what to do about it."""
+
+from __future__ import annotations
+
+
+class RagopsError(Exception):
+    """Base of every error ragops raises on purpose; its message is shown to the user."""
+
+
+class ConfigError(RagopsError):
+    """The settings are invalid or a referenced file is missing."""
+
+
+class StoreError(RagopsError):
+    """The database is unreachable, lacks pgvector, or refused an operation."""
+
+
+class EmbedderMismatchError(StoreError):
+    """A collection's vectors were made by another embedder than the one configured."""
+
+
+class IngestError(RagopsError):
+    """A source could not be read; `source` names the file or record."""
+
+    def __init__(self, message: str, source: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+
+
+class ProviderError(RagopsError):
+    """A model provider failed."""
+
+
+class ProviderTimeout(ProviderError):
+    """A model provider did not answer within its timeout."""
+
+
+class UnknownProviderError(ConfigError):
+    """The configured provider kind has no implementation."""

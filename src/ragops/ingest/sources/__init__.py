@@ -1,0 +1,1 @@
+"""Sources yield SourceDocuments; each module reads one format."""

@@ -1,0 +1,127 @@
+"""The query pipeline: retrieve -> gate on relevance -> assemble context -> generate -> cite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ragops.config import LLMSettings, RetrievalSettings
+from ragops.providers.base import ChatMessage, ChatModel, Embedder
+from ragops.rag.citations import cited_numbers
+from ragops.rag.context import Context, assemble_context
+from ragops.rag.prompts import load_prompt
+from ragops.rag.retrieval import Retrieval, retrieve
+from ragops.store.collections import Collection, check_embedder, require_collection
+from ragops.store.database import Database
+from ragops.timing import timed
+from ragops.types import Answer, Candidate, Citation, RetrievalMode, SearchFilters
+
+NO_CONTEXT_ANSWER = (
+    "I could not find anything relevant to this question in the knowledge base, so I cannot answer it from the sources."
+)
+SNIPPET_CHARS = 300
+PROMPT_OVERHEAD_TOKENS = 64  # chat template markers around the system and user turns
+
+
+@dataclass(frozen=True)
+class QueryPipeline:
+    """What answering needs, built once (CLI command or server lifespan) and shared by requests."""
+
+    db: Database
+    embedder: Embedder
+    llm: ChatModel
+    retrieval: RetrievalSettings
+    generation: LLMSettings
+
+    def collection(self, name: str) -> Collection:
+        with self.db.connection() as conn:
+            found = require_collection(conn, name)
+        check_embedder(found, self.embedder.model_id, self.embedder.dimension)
+        return found
+
+    def search(
+        self,
+        question: str,
+        *,
+        collection: str,
+        mode: RetrievalMode | None = None,
+        top_k: int | None = None,
+        filters: SearchFilters | None = None,
+        timings_ms: dict[str, float] | None = None,
+    ) -> Retrieval:
+        timings_ms = {} if timings_ms is None else timings_ms
+        with timed(timings_ms, "retrieve"):
+            return retrieve(
+                self.db,
+                self.embedder,
+                self.collection(collection),
+                question,
+                mode=mode or self.retrieval.mode,
+                limit=top_k or self.retrieval.top_k,
+                settings=self.retrieval,
+                filters=filters,
+                timings_ms=timings_ms,
+            )
+
+    def answer(
+        self,
+        question: str,
+        *,
+        collection: str,
+        mode: RetrievalMode | None = None,
+        top_k: int | None = None,
+        filters: SearchFilters | None = None,
+    ) -> Answer:
+        timings_ms: dict[str, float] = {}
+        mode = mode or self.retrieval.mode
+        found = self.search(
+            question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
+        )
+        models = {"embedder": self.embedder.model_id, "llm": self.llm.model_id}
+        if not self._is_relevant(found):
+            return Answer(question, NO_CONTEXT_ANSWER, [], True, mode, timings_ms, models)
+        with timed(timings_ms, "assemble"):
+            context = self._assemble(found.candidates, question)
+        with timed(timings_ms, "generate"):
+            completion = self.llm.complete(
+                self._messages(context, question),
+                max_tokens=self.generation.max_tokens,
+                temperature=self.generation.temperature,
+            )
+        text, cited = cited_numbers(completion.text, len(context.passages))
+        citations = [_citation(n, c, n in cited) for n, c in enumerate(context.passages, start=1)]
+        return Answer(question, text, citations, False, mode, timings_ms, models)
+
+    def _is_relevant(self, found: Retrieval) -> bool:
+        if not found.candidates:
+            return False
+        # Keyword-only retrieval has no similarity to judge by: a match is its evidence.
+        return found.best_similarity is None or found.best_similarity >= self.retrieval.min_similarity
+
+    def _assemble(self, candidates: list[Candidate], question: str) -> Context:
+        fixed = "\n".join(self._messages(Context([], ""), question)[i].content for i in (0, 1))
+        budget = (
+            self.llm.context_window - self.generation.max_tokens - self.llm.count_tokens(fixed) - PROMPT_OVERHEAD_TOKENS
+        )
+        return assemble_context(candidates, self.llm.count_tokens, budget)
+
+    @staticmethod
+    def _messages(context: Context, question: str) -> list[ChatMessage]:
+        return [
+            ChatMessage("system", load_prompt("answer_system").render()),
+            ChatMessage("user", load_prompt("answer_user").render(passages=context.text, question=question)),
+        ]
+
+
+def _citation(number: int, candidate: Candidate, cited: bool) -> Citation:
+    snippet = candidate.text if len(candidate.text) <= SNIPPET_CHARS else candidate.text[:SNIPPET_CHARS] + "…"
+    return Citation(
+        number=number,
+        chunk_id=candidate.chunk_id,
+        document_id=candidate.document_id,
+        source_id=candidate.source_id,
+        title=candidate.title,
+        uri=candidate.uri,
+        score=candidate.score,
+        snippet=snippet,
+        cited=cited,
+    )

@@ -1,0 +1,35 @@
+"""Prompt templates live as files in rag/prompts/; each carries a version (hash of its text)."""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    name: str
+    text: str
+
+    @property
+    def version(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:12]
+
+    @property
+    def variables(self) -> frozenset[str]:
+        return frozenset(field for _, field, _, _ in string.Formatter().parse(self.text) if field)
+
+    def render(self, **values: str) -> str:
+        missing = self.variables - values.keys()
+        if missing:
+            raise KeyError(f"prompt {self.name!r} needs {sorted(missing)}")
+        return self.text.format(**values)
+
+
+@cache
+def load_prompt(name: str) -> PromptTemplate:
+    text = (resources.files("ragops.rag") / "prompts" / f"{name}.md").read_text(encoding="utf-8")
+    return PromptTemplate(name=name, text=text.strip())

@@ -1,0 +1,122 @@
+"""Documents and their chunks: what ingestion reads to plan, and the atomic write of a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from psycopg.types.json import Jsonb
+
+from ragops.store.database import Connection
+
+DocumentKey = tuple[str, str]  # (source, source_id)
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    id: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    ordinal: int
+    heading: str
+    text: str
+    token_count: int
+    content_hash: str
+    embedding: np.ndarray
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    source: str
+    source_id: str
+    title: str
+    uri: str | None
+    published: date | None
+    metadata: dict[str, Any]
+    content_hash: str
+    chunks: list[ChunkRow]
+
+
+def stored_documents(
+    conn: Connection, collection_id: int, keys: Sequence[DocumentKey]
+) -> dict[DocumentKey, StoredDocument]:
+    rows = conn.execute(
+        "SELECT d.source, d.source_id, d.id, d.content_hash FROM documents d"
+        " JOIN unnest(%s::text[], %s::text[]) AS k(source, source_id)"
+        "   ON d.source = k.source AND d.source_id = k.source_id"
+        " WHERE d.collection_id = %s",
+        ([k[0] for k in keys], [k[1] for k in keys], collection_id),
+    ).fetchall()
+    return {(r[0], r[1]): StoredDocument(r[2], r[3]) for r in rows}  # type: ignore[misc, arg-type]
+
+
+def stored_content_hashes(conn: Connection, collection_id: int, hashes: Sequence[str]) -> dict[str, DocumentKey]:
+    """Which of these document contents already exist, under which key."""
+    rows = conn.execute(
+        "SELECT content_hash, source, source_id FROM documents WHERE collection_id = %s AND content_hash = ANY(%s)",
+        (collection_id, list(hashes)),
+    ).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}  # type: ignore[misc]
+
+
+def stored_embeddings(conn: Connection, collection_id: int, chunk_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    """Embeddings of identical chunk texts already in the collection, so they are not computed again."""
+    rows = conn.execute(
+        "SELECT DISTINCT ON (content_hash) content_hash, embedding FROM chunks"
+        " WHERE collection_id = %s AND content_hash = ANY(%s)",
+        (collection_id, list(chunk_hashes)),
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}  # type: ignore[misc]
+
+
+def write_documents(conn: Connection, collection_id: int, documents: Sequence[DocumentRow]) -> None:
+    """Insert or replace documents with all their chunks in one transaction: all or nothing."""
+    with conn.transaction():
+        document_ids: list[int] = []
+        for doc in documents:
+            row = conn.execute(
+                "INSERT INTO documents (collection_id, source, source_id, title, uri, published, metadata,"
+                " content_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (collection_id, source, source_id) DO UPDATE SET title = EXCLUDED.title,"
+                " uri = EXCLUDED.uri, published = EXCLUDED.published, metadata = EXCLUDED.metadata,"
+                " content_hash = EXCLUDED.content_hash, updated_at = now()"
+                " RETURNING id",
+                (
+                    collection_id,
+                    doc.source,
+                    doc.source_id,
+                    doc.title,
+                    doc.uri,
+                    doc.published,
+                    Jsonb(doc.metadata),
+                    doc.content_hash,
+                ),
+            ).fetchone()
+            assert row is not None
+            document_ids.append(row[0])  # type: ignore[arg-type]
+        conn.execute("DELETE FROM chunks WHERE document_id = ANY(%s)", (document_ids,))
+        with conn.cursor().copy(
+            "COPY chunks (document_id, collection_id, ordinal, heading, text, token_count, content_hash, embedding)"
+            " FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int8", "int4", "int4", "text", "text", "int4", "text", "vector"])
+            for document_id, doc in zip(document_ids, documents, strict=True):
+                for chunk in doc.chunks:
+                    copy.write_row(
+                        (
+                            document_id,
+                            collection_id,
+                            chunk.ordinal,
+                            chunk.heading,
+                            chunk.text,
+                            chunk.token_count,
+                            chunk.content_hash,
+                            chunk.embedding,
+                        )
+                    )

@@ -1,0 +1,100 @@
+"""Ranked chunk queries: dense (pgvector HNSW, cosine) and keyword (PostgreSQL full-text search)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from psycopg import sql
+
+from ragops.store.collections import Collection, vector_expression
+from ragops.store.database import Connection
+from ragops.types import Candidate, SearchFilters
+
+_COLUMNS = sql.SQL("c.id, c.document_id, c.ordinal, c.text, d.title, d.source, d.source_id, d.uri")
+
+
+def dense_search(
+    conn: Connection,
+    collection: Collection,
+    query_embedding: np.ndarray,
+    limit: int,
+    filters: SearchFilters | None = None,
+    ef_search: int = 100,
+) -> list[Candidate]:
+    """Nearest chunks by cosine distance; score = cosine similarity."""
+    where, params = _filter_clause(filters)
+    params |= {"cid": collection.id, "q": query_embedding, "limit": limit}
+    query = sql.SQL(
+        "SELECT {columns}, 1 - ({vec} <=> %(q)s) AS similarity"
+        " FROM chunks c JOIN documents d ON d.id = c.document_id"
+        " WHERE c.collection_id = %(cid)s {where}"
+        " ORDER BY {vec} <=> %(q)s LIMIT %(limit)s"
+    ).format(columns=_COLUMNS, vec=sql.SQL("c.") + vector_expression(collection), where=where)
+    with conn.transaction():
+        # strict_order: keep scanning the graph when filters drop rows, so LIMIT is still met.
+        conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef_search),))
+        conn.execute("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)")
+        rows = conn.execute(query, params).fetchall()
+    return [_candidate(row, score=float(row[8]), similarity=float(row[8])) for row in rows]  # type: ignore[arg-type]
+
+
+def keyword_search(
+    conn: Connection,
+    collection: Collection,
+    text: str,
+    limit: int,
+    filters: SearchFilters | None = None,
+) -> list[Candidate]:
+    """Chunks matching any of the question's stemmed terms, ranked by ts_rank (length-normalised)."""
+    where, params = _filter_clause(filters)
+    params |= {"cid": collection.id, "text": text, "limit": limit}
+    # plainto_tsquery ANDs every term, so a natural-language question would match almost nothing:
+    # turn its '&' into '|' and let the ranking sort out how many terms a chunk has.
+    query = sql.SQL(
+        "WITH q AS (SELECT replace(plainto_tsquery('english', %(text)s)::text, '&', '|')::tsquery AS tsq)"
+        " SELECT {columns}, ts_rank(c.tsv, q.tsq, 1) AS rank"
+        " FROM q, chunks c JOIN documents d ON d.id = c.document_id"
+        " WHERE c.collection_id = %(cid)s AND c.tsv @@ q.tsq {where}"
+        " ORDER BY rank DESC, c.id LIMIT %(limit)s"
+    ).format(columns=_COLUMNS, where=where)
+    rows = conn.execute(query, params).fetchall()
+    return [_candidate(row, score=float(row[8])) for row in rows]  # type: ignore[arg-type]
+
+
+def _filter_clause(filters: SearchFilters | None) -> tuple[sql.Composable, dict[str, Any]]:
+    """AND-ed parameterised conditions on documents `d`."""
+    if filters is None:
+        return sql.SQL(""), {}
+    parts: list[sql.Composable] = []
+    params: dict[str, Any] = {}
+    if filters.categories:
+        parts.append(sql.SQL("d.metadata -> 'categories' ?| %(categories)s"))
+        params["categories"] = list(filters.categories)
+    if filters.sources:
+        parts.append(sql.SQL("d.source = ANY(%(sources)s)"))
+        params["sources"] = list(filters.sources)
+    if filters.published_from:
+        parts.append(sql.SQL("d.published >= %(published_from)s"))
+        params["published_from"] = filters.published_from
+    if filters.published_to:
+        parts.append(sql.SQL("d.published <= %(published_to)s"))
+        params["published_to"] = filters.published_to
+    if not parts:
+        return sql.SQL(""), {}
+    return sql.SQL(" AND ") + sql.SQL(" AND ").join(parts), params
+
+
+def _candidate(row: tuple[Any, ...], score: float, similarity: float | None = None) -> Candidate:
+    return Candidate(
+        chunk_id=row[0],
+        document_id=row[1],
+        ordinal=row[2],
+        text=row[3],
+        title=row[4],
+        source=row[5],
+        source_id=row[6],
+        uri=row[7],
+        score=score,
+        similarity=similarity,
+    )

@@ -1,0 +1,84 @@
+"""Typed data passed between stages. Imports nothing from ragops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+RetrievalMode = Literal["dense", "keyword", "hybrid"]
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A document as a source yields it, before cleaning and chunking."""
+
+    source: str
+    source_id: str
+    title: str
+    text: str
+    uri: str | None = None
+    published: date | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChunkDraft:
+    """A chunk cut from a document, not yet embedded or stored."""
+
+    ordinal: int
+    text: str
+    token_count: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Metadata filters; every field narrows, None means no constraint."""
+
+    categories: tuple[str, ...] | None = None
+    sources: tuple[str, ...] | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A retrieved chunk with the score of the stage that produced it."""
+
+    chunk_id: int
+    document_id: int
+    ordinal: int
+    text: str
+    title: str
+    source: str
+    source_id: str
+    uri: str | None
+    score: float
+    similarity: float | None = None  # dense cosine similarity, when known
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered passage given to the generator; `cited` says whether the answer referred to it."""
+
+    number: int
+    chunk_id: int
+    document_id: int
+    source_id: str
+    title: str
+    uri: str | None
+    score: float
+    snippet: str
+    cited: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation]
+    is_refusal: bool
+    retrieval_mode: RetrievalMode
+    timings_ms: dict[str, float]
+    models: dict[str, str]
