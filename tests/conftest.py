@@ -1,0 +1,64 @@
+"""Session fixtures: one real embedded PostgreSQL, the real MiniLM embedder and the real SmolLM2 GGUF.
+
+Tests isolate themselves by collection: each one that writes uses a collection of its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ragops.config import Settings, load_settings
+from ragops.ingest.pipeline import IngestReport, ingest_documents
+from ragops.ingest.sources.arxiv_jsonl import read_arxiv_jsonl
+from ragops.rag.pipeline import QueryPipeline
+from ragops.runtime import Runtime, open_runtime
+
+DATA = Path(__file__).parent / "data"
+ARXIV_SAMPLE = DATA / "arxiv_sample.jsonl"  # 120 papers from the demo corpus, 40 of them about retrieval/RAG
+SAMPLE_COLLECTION = "test-arxiv-sample"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    home = tmp_path_factory.mktemp("ragops-home")
+    return load_settings(environ={"RAGOPS_HOME": str(home)}, confs_dir=Path(__file__).parents[1] / "confs")
+
+
+@pytest.fixture(scope="session")
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    with open_runtime(settings, with_llm=True) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def pipeline(runtime: Runtime) -> QueryPipeline:
+    return runtime.pipeline()
+
+
+@pytest.fixture(scope="session")
+def sample_collection(runtime: Runtime) -> str:
+    """The arXiv sample, ingested once for every read-only test."""
+    ingest_into(runtime, SAMPLE_COLLECTION)
+    return SAMPLE_COLLECTION
+
+
+@pytest.fixture
+def collection_name() -> str:
+    """A fresh collection for a test that writes."""
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def ingest_into(runtime: Runtime, collection: str, path: Path = ARXIV_SAMPLE) -> IngestReport:
+    return ingest_documents(
+        runtime.db,
+        runtime.embedder,
+        read_arxiv_jsonl(path),
+        collection=collection,
+        source="arxiv-jsonl",
+        location=str(path),
+        chunking=runtime.settings.chunking,
+    )
