@@ -1,0 +1,1 @@
+"""Ingestion: sources, cleaning, chunking, and the pipeline that stores embedded chunks."""

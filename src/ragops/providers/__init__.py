@@ -1,0 +1,1 @@
+"""Model providers behind small Protocols, picked by config kind."""

@@ -1,0 +1,1 @@
+"""The query pipeline: retrieval, fusion, context assembly, generation, citations."""
