@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ragops.config import LLMSettings, RetrievalSettings
-from ragops.providers.base import ChatMessage, ChatModel, Embedder
+from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
 from ragops.rag.citations import cited_numbers
 from ragops.rag.context import Context, assemble_context
 from ragops.rag.prompts import load_prompt
@@ -20,6 +21,15 @@ NO_CONTEXT_ANSWER = (
 )
 SNIPPET_CHARS = 300
 PROMPT_OVERHEAD_TOKENS = 64  # chat template markers around the system and user turns
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    question: str
+    mode: RetrievalMode
+    context: Context
+    messages: list[ChatMessage]
+    timings_ms: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -71,25 +81,69 @@ class QueryPipeline:
         top_k: int | None = None,
         filters: SearchFilters | None = None,
     ) -> Answer:
+        prepared = self._prepare(question, collection, mode, top_k, filters)
+        if isinstance(prepared, Answer):
+            return prepared
+        with timed(prepared.timings_ms, "generate"):
+            completion = self.llm.complete(
+                prepared.messages, max_tokens=self.generation.max_tokens, temperature=self.generation.temperature
+            )
+        return self._finish(prepared, completion)
+
+    def stream_answer(
+        self,
+        question: str,
+        *,
+        collection: str,
+        mode: RetrievalMode | None = None,
+        top_k: int | None = None,
+        filters: SearchFilters | None = None,
+    ) -> Iterator[TextDelta | Answer]:
+        """The answer's text as the model writes it (TextDelta), then the whole Answer with citations."""
+        prepared = self._prepare(question, collection, mode, top_k, filters)
+        if isinstance(prepared, Answer):
+            yield TextDelta(prepared.text)
+            yield prepared
+            return
+        completion: Completion | None = None
+        with timed(prepared.timings_ms, "generate"):
+            for event in self.llm.stream(
+                prepared.messages, max_tokens=self.generation.max_tokens, temperature=self.generation.temperature
+            ):
+                if isinstance(event, Completion):
+                    completion = event
+                else:
+                    yield event
+        assert completion is not None  # every stream ends with its Completion
+        yield self._finish(prepared, completion)
+
+    def _prepare(
+        self,
+        question: str,
+        collection: str,
+        mode: RetrievalMode | None,
+        top_k: int | None,
+        filters: SearchFilters | None,
+    ) -> _Prepared | Answer:
+        """Retrieve and assemble the prompt; a refusal Answer when nothing relevant was found."""
         timings_ms: dict[str, float] = {}
         mode = mode or self.retrieval.mode
         found = self.search(
             question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
         )
-        models = {"embedder": self.embedder.model_id, "llm": self.llm.model_id}
         if not self._is_relevant(found):
+            models = {"embedder": self.embedder.model_id, "llm": self.llm.model_id}
             return Answer(question, NO_CONTEXT_ANSWER, [], True, mode, timings_ms, models)
         with timed(timings_ms, "assemble"):
             context = self._assemble(found.candidates, question)
-        with timed(timings_ms, "generate"):
-            completion = self.llm.complete(
-                self._messages(context, question),
-                max_tokens=self.generation.max_tokens,
-                temperature=self.generation.temperature,
-            )
-        text, cited = cited_numbers(completion.text, len(context.passages))
-        citations = [_citation(n, c, n in cited) for n, c in enumerate(context.passages, start=1)]
-        return Answer(question, text, citations, False, mode, timings_ms, models)
+        return _Prepared(question, mode, context, self._messages(context, question), timings_ms)
+
+    def _finish(self, prepared: _Prepared, completion: Completion) -> Answer:
+        text, cited = cited_numbers(completion.text, len(prepared.context.passages))
+        citations = [_citation(n, c, n in cited) for n, c in enumerate(prepared.context.passages, start=1)]
+        # The model that actually answered: with a fallback chain it may not be the first one.
+        models = {"embedder": self.embedder.model_id, "llm": completion.model_id}
+        return Answer(prepared.question, text, citations, False, prepared.mode, prepared.timings_ms, models)
 
     def _is_relevant(self, found: Retrieval) -> bool:
         if not found.candidates:
