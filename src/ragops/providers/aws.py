@@ -127,6 +127,7 @@ def bedrock_errors(what: str) -> Iterator[None]:
 def _client_error(what: str, exc: ClientError) -> Exception:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
+    code = code[:1].upper() + code[1:]  # errors inside an event stream arrive as `throttlingException`
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
     message = f"{what} failed with {code or status}: {error.get('Message', '')}"
     if code in _THROTTLED or status == 429:

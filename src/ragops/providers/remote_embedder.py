@@ -51,6 +51,8 @@ class RemoteEmbedder(ABC):
         if not rows:
             return np.empty((0, self.dimension), dtype=np.float32)
         matrix = np.asarray(rows, dtype=np.float32)
+        if self._dimension is None and matrix.ndim == 2:
+            self._dimension = matrix.shape[1]  # learnt from real output: no probe request needed
         if matrix.ndim != 2 or matrix.shape[1] != self.dimension:
             raise ProviderError(
                 f"{self.model_id} returned vectors of shape {matrix.shape[1:]} but the embedder has dimension "
