@@ -63,9 +63,12 @@ class TestOllamaChat:
 
     def test_check_accepts_the_implicit_latest_tag(self, ollama: FakeOllama) -> None:
         assert "pulled" in chat(ollama.url, model="llama3.2:1b").check()
-        assert "pulled" in OllamaEmbedder(
-            OllamaEmbedderSettings(kind="ollama", base_url=ollama.url, model="nomic-embed-text")
-        ).check()
+        assert (
+            "pulled"
+            in OllamaEmbedder(
+                OllamaEmbedderSettings(kind="ollama", base_url=ollama.url, model="nomic-embed-text")
+            ).check()
+        )
 
     def test_server_errors_are_retried_until_one_succeeds(self, ollama: FakeOllama) -> None:
         # given
@@ -96,7 +99,7 @@ class TestOllamaChat:
 
     def test_slow_server_trips_the_timeout(self, ollama: FakeOllama) -> None:
         ollama.fail_next(Fault(delay_s=1.0))
-        with pytest.raises(ProviderTimeout, match="did not answer within 0.3 s"):
+        with pytest.raises(ProviderTimeout, match=r"did not answer within 0\.3 s"):
             chat(ollama.url, timeout_s=0.3).complete(QUESTION, max_tokens=5, temperature=0.0)
 
     def test_server_dying_mid_stream_raises_after_the_partial_output(self, ollama: FakeOllama) -> None:
