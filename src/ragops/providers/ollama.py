@@ -8,40 +8,29 @@ from typing import Any
 
 from ragops.config import OllamaChatSettings, OllamaEmbedderSettings
 from ragops.errors import ModelNotFoundError, ProviderUnavailable
-from ragops.providers.approx_tokens import estimate_tokens
 from ragops.providers.base import ChatMessage, Completion, StreamEvent, TextDelta
+from ragops.providers.http_chat import HttpChatModel
 from ragops.providers.http_client import HttpJsonClient, decode_json_line, json_field
 from ragops.providers.remote_embedder import RemoteEmbedder
-from ragops.providers.retry import call_with_retries, stream_with_retries
+from ragops.providers.retry import call_with_retries
 
 PROVIDER = "ollama"
 
 
-class OllamaChatModel:
+class OllamaChatModel(HttpChatModel):
+    provider = PROVIDER
+    chat_path = "/api/chat"
+
     def __init__(self, settings: OllamaChatSettings) -> None:
-        self._settings = settings
-        self._http = _client(settings.base_url, settings.timeout_s, settings.model)
-        self.model_id = f"{PROVIDER}/{settings.model}"
-        self.context_window = settings.context_window
+        super().__init__(settings, _client(settings.base_url, settings.timeout_s, settings.model))
 
-    def count_tokens(self, text: str) -> int:
-        return estimate_tokens(text)
-
-    def complete(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Completion:
-        started = time.perf_counter()
-        body = self._body(messages, max_tokens, temperature, stream=False)
-        reply = call_with_retries(
-            lambda: self._http.post_json("/api/chat", body), self._settings.retry, what=self.model_id
-        )
+    def _read_reply(self, reply: Any, messages: Sequence[ChatMessage], started: float) -> Completion:
         text = json_field(reply, "message", "content", where=self.model_id)
         return self._completion(str(text), reply, started)
 
-    def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Iterator[StreamEvent]:
-        started = time.perf_counter()
-        body = self._body(messages, max_tokens, temperature, stream=True)
-        lines = stream_with_retries(
-            lambda: self._http.stream_lines("/api/chat", body), self._settings.retry, what=self.model_id
-        )
+    def _read_stream(
+        self, lines: Iterator[str], messages: Sequence[ChatMessage], started: float
+    ) -> Iterator[StreamEvent]:
         parts: list[str] = []
         for line in lines:
             event = decode_json_line(line, self.model_id)

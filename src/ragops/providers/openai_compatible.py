@@ -6,45 +6,37 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from pydantic import SecretStr
+
 from ragops.config import OpenAIChatSettings, OpenAIEmbedderSettings
 from ragops.errors import ModelNotFoundError, ProviderUnavailable
 from ragops.providers.approx_tokens import estimate_tokens
 from ragops.providers.base import ChatMessage, Completion, StreamEvent, TextDelta
+from ragops.providers.http_chat import HttpChatModel
 from ragops.providers.http_client import HttpJsonClient, decode_json_line, error_message, json_field
 from ragops.providers.remote_embedder import RemoteEmbedder
-from ragops.providers.retry import call_with_retries, stream_with_retries
+from ragops.providers.retry import call_with_retries
 
 PROVIDER = "openai"
 _SSE_DATA = "data:"
 _SSE_DONE = "[DONE]"
 
 
-class OpenAIChatModel:
+class OpenAIChatModel(HttpChatModel):
+    provider = PROVIDER
+    chat_path = "/chat/completions"
+
     def __init__(self, settings: OpenAIChatSettings) -> None:
-        self._settings = settings
-        self._http = _client(settings.base_url, settings.timeout_s, settings.model, settings.api_key)
-        self.model_id = f"{PROVIDER}/{settings.model}"
-        self.context_window = settings.context_window
+        super().__init__(settings, _client(settings.base_url, settings.timeout_s, settings.model, settings.api_key))
 
-    def count_tokens(self, text: str) -> int:
-        return estimate_tokens(text)
-
-    def complete(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Completion:
-        started = time.perf_counter()
-        body = self._body(messages, max_tokens, temperature, stream=False)
-        reply = call_with_retries(
-            lambda: self._http.post_json("/chat/completions", body), self._settings.retry, what=self.model_id
-        )
+    def _read_reply(self, reply: Any, messages: Sequence[ChatMessage], started: float) -> Completion:
         choice = json_field(reply, "choices", 0, where=self.model_id)
         text = str(json_field(choice, "message", "content", where=self.model_id) or "")
         return self._completion(text, choice.get("finish_reason"), reply.get("usage"), messages, started)
 
-    def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Iterator[StreamEvent]:
-        started = time.perf_counter()
-        body = self._body(messages, max_tokens, temperature, stream=True)
-        lines = stream_with_retries(
-            lambda: self._http.stream_lines("/chat/completions", body), self._settings.retry, what=self.model_id
-        )
+    def _read_stream(
+        self, lines: Iterator[str], messages: Sequence[ChatMessage], started: float
+    ) -> Iterator[StreamEvent]:
         parts: list[str] = []
         finish_reason: str | None = None
         usage: Any = None
@@ -139,7 +131,7 @@ def check_listed(http: HttpJsonClient, model: str) -> str:
     return f"OpenAI-compatible server at {http.base_url}: {model} listed"
 
 
-def _client(base_url: str, timeout_s: float, model: str, api_key: Any) -> HttpJsonClient:
+def _client(base_url: str, timeout_s: float, model: str, api_key: SecretStr | None) -> HttpJsonClient:
     headers = {"Authorization": f"Bearer {api_key.get_secret_value()}"} if api_key is not None else None
     return HttpJsonClient(
         provider="OpenAI-compatible server",
