@@ -106,3 +106,10 @@ def test_the_profile_alone_switches_providers(monkeypatch: pytest.MonkeyPatch) -
     assert isinstance(chain, FallbackChatModel)
     assert [type(m) for m in chain.models] == [BedrockChatModel, OllamaChatModel, LlamaCppChatModel]
     assert isinstance(build_embedder(prod.embedder), BedrockEmbedder)
+
+
+def test_api_keys_are_masked_in_config_show(tmp_path: Path) -> None:
+    config = {"llm": {"providers": [{"kind": "openai", "model": "gpt-test", "api_key": "sk-live-secret"}]}}
+    code, output = run(config, tmp_path, "config", "show")
+    assert code == 0, output
+    assert "sk-live-secret" not in output and "**********" in output

@@ -69,7 +69,7 @@ def test_an_abandoned_stream_releases_the_model(local_llm: LlamaCppChatModel) ->
 
 
 def test_timeout_between_tokens() -> None:
-    model = LlamaCppChatModel(LlamaCppChatSettings(context_window=512, timeout_s=0.001))
+    model = LlamaCppChatModel(LlamaCppChatSettings(context_window=512, threads=1, timeout_s=0.001))
     with pytest.raises(ProviderTimeout, match="did not finish within"):
         model.complete(QUESTION, max_tokens=64, temperature=0.0)
 
