@@ -40,7 +40,9 @@ class RetrySettings(_Section):
 
 
 class _RemoteSettings(_Section):
-    timeout_s: float = Field(default=60.0, gt=0, description="connect, each read, and the whole call")
+    timeout_s: float = Field(
+        default=60.0, gt=0, description="bounds connecting and each read; a stream as a whole, too"
+    )
     retry: RetrySettings = RetrySettings()
 
 

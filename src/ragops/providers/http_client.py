@@ -67,9 +67,6 @@ class HttpJsonClient:
                 if line.strip():
                     yield line
 
-    def close(self) -> None:
-        self._client.close()
-
     def _where(self, path: str) -> str:
         return f"{self._provider} at {self.base_url}{path}"
 
