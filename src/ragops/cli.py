@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -42,6 +42,12 @@ ProfileOption = Annotated[str | None, typer.Option("--profile", help="confs/<pro
 CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="knowledge base name")]
 
 
+class ModeOption(StrEnum):
+    DENSE = "dense"
+    KEYWORD = "keyword"
+    HYBRID = "hybrid"
+
+
 class SourceKind(StrEnum):
     ARXIV_JSONL = "arxiv-jsonl"
     FILES = "files"
@@ -54,7 +60,7 @@ def _settings(profile: str | None) -> Settings:
         _fail(exc)
 
 
-def _fail(exc: Exception) -> typer.Exit:
+def _fail(exc: Exception) -> NoReturn:
     errors.print(f"[bold red]error:[/] {exc}", highlight=False)
     raise typer.Exit(code=1)
 
@@ -181,7 +187,7 @@ def _ingest_progress() -> Progress:
 def ask(
     question: Annotated[str, typer.Argument(help="the question")],
     as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
-    mode: Annotated[str | None, typer.Option(help="dense | keyword | hybrid (default: config)")] = None,
+    mode: Annotated[ModeOption | None, typer.Option(help="retrieval mode (default: config)")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50, help="passages for the model")] = None,
     category: Annotated[list[str] | None, typer.Option(help="only papers in this arXiv category")] = None,
     since: Annotated[str | None, typer.Option(help="published on or after YYYY-MM-DD")] = None,
@@ -195,8 +201,6 @@ def ask(
     settings = _settings(profile)
     if not question.strip():
         _fail(ValueError("the question is empty: ask something"))
-    if mode not in (None, "dense", "keyword", "hybrid"):
-        _fail(ValueError(f"unknown mode {mode!r}: use dense, keyword or hybrid"))
     try:
         filters = SearchFilters(
             categories=tuple(category) if category else None,
@@ -211,7 +215,7 @@ def ask(
             answer = runtime.pipeline().answer(
                 question.strip(),
                 collection=collection or settings.collection,
-                mode=mode,  # type: ignore[arg-type]
+                mode=mode.value if mode else None,
                 top_k=top_k,
                 filters=filters,
             )

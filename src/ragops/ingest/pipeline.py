@@ -11,8 +11,8 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from ragops.config import ChunkingSettings
 from ragops.errors import IngestError, RagopsError
@@ -22,7 +22,8 @@ from ragops.providers.base import Embedder
 from ragops.store import collections as collections_repo
 from ragops.store import documents as documents_repo
 from ragops.store import runs as runs_repo
-from ragops.store.database import Connection, Database
+from ragops.store.connection import Connection
+from ragops.store.database import Database
 from ragops.store.documents import ChunkRow, DocumentKey, DocumentRow
 from ragops.types import ChunkDraft, SourceDocument
 
@@ -190,7 +191,7 @@ def _chunks(document: SourceDocument, embedder: Embedder, chunking: ChunkingSett
     budget = max(MIN_CHUNK_TOKENS, min(chunking.max_tokens, embedder.max_sequence_tokens - title_tokens))
     drafts = chunk_text(document.text, embedder.token_spans(document.text), budget, chunking.overlap_tokens)
     seen: set[str] = set()
-    chunks = []
+    chunks: list[ChunkDraft] = []
     for draft in drafts:
         digest = content_hash(_embedding_input(document.title, draft.text))
         if digest in seen:
@@ -207,7 +208,7 @@ def _embedding_input(title: str, text: str) -> str:
 
 def _document_count(conn: Connection, collection_id: int) -> int:
     row = conn.execute("SELECT count(*) FROM documents WHERE collection_id = %s", (collection_id,)).fetchone()
-    return int(row[0]) if row else 0  # type: ignore[call-overload]
+    return int(row[0]) if row else 0
 
 
 def _record_failure(db: Database, run_id: int, counts: runs_repo.RunCounts, exc: BaseException) -> None:

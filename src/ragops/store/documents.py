@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from psycopg.types.json import Jsonb
 
-from ragops.store.database import Connection
+from ragops.store.connection import Connection
 
 DocumentKey = tuple[str, str]  # (source, source_id)
 
@@ -53,7 +53,7 @@ def stored_documents(
         " WHERE d.collection_id = %s",
         ([k[0] for k in keys], [k[1] for k in keys], collection_id),
     ).fetchall()
-    return {(r[0], r[1]): StoredDocument(r[2], r[3]) for r in rows}  # type: ignore[misc, arg-type]
+    return {(r[0], r[1]): StoredDocument(r[2], r[3]) for r in rows}
 
 
 def stored_content_hashes(conn: Connection, collection_id: int, hashes: Sequence[str]) -> dict[str, DocumentKey]:
@@ -62,7 +62,7 @@ def stored_content_hashes(conn: Connection, collection_id: int, hashes: Sequence
         "SELECT content_hash, source, source_id FROM documents WHERE collection_id = %s AND content_hash = ANY(%s)",
         (collection_id, list(hashes)),
     ).fetchall()
-    return {r[0]: (r[1], r[2]) for r in rows}  # type: ignore[misc]
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 def stored_embeddings(conn: Connection, collection_id: int, chunk_hashes: Sequence[str]) -> dict[str, np.ndarray]:
@@ -72,7 +72,7 @@ def stored_embeddings(conn: Connection, collection_id: int, chunk_hashes: Sequen
         " WHERE collection_id = %s AND content_hash = ANY(%s)",
         (collection_id, list(chunk_hashes)),
     ).fetchall()
-    return {r[0]: r[1] for r in rows}  # type: ignore[misc]
+    return {r[0]: r[1] for r in rows}
 
 
 def write_documents(conn: Connection, collection_id: int, documents: Sequence[DocumentRow]) -> None:
@@ -99,7 +99,7 @@ def write_documents(conn: Connection, collection_id: int, documents: Sequence[Do
                 ),
             ).fetchone()
             assert row is not None
-            document_ids.append(row[0])  # type: ignore[arg-type]
+            document_ids.append(row[0])
         conn.execute("DELETE FROM chunks WHERE document_id = ANY(%s)", (document_ids,))
         with conn.cursor().copy(
             "COPY chunks (document_id, collection_id, ordinal, heading, text, token_count, content_hash, embedding)"

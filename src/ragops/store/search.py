@@ -8,7 +8,7 @@ import numpy as np
 from psycopg import sql
 
 from ragops.store.collections import Collection, vector_expression
-from ragops.store.database import Connection
+from ragops.store.connection import Connection
 from ragops.types import Candidate, SearchFilters
 
 _COLUMNS = sql.SQL("c.id, c.document_id, c.ordinal, c.text, d.title, d.source, d.source_id, d.uri")
@@ -36,7 +36,7 @@ def dense_search(
         conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef_search),))
         conn.execute("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)")
         rows = conn.execute(query, params).fetchall()
-    return [_candidate(row, score=float(row[8]), similarity=float(row[8])) for row in rows]  # type: ignore[arg-type]
+    return [_candidate(row, score=float(row[8]), similarity=float(row[8])) for row in rows]
 
 
 def keyword_search(
@@ -59,7 +59,7 @@ def keyword_search(
         " ORDER BY rank DESC, c.id LIMIT %(limit)s"
     ).format(columns=_COLUMNS, where=where)
     rows = conn.execute(query, params).fetchall()
-    return [_candidate(row, score=float(row[8])) for row in rows]  # type: ignore[arg-type]
+    return [_candidate(row, score=float(row[8])) for row in rows]
 
 
 def _filter_clause(filters: SearchFilters | None) -> tuple[sql.Composable, dict[str, Any]]:
