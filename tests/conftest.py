@@ -25,7 +25,8 @@ SAMPLE_COLLECTION = "test-arxiv-sample"
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home = tmp_path_factory.mktemp("ragops-home")
-    return load_settings(environ={"RAGOPS_HOME": str(home)}, confs_dir=Path(__file__).parents[1] / "confs")
+    loaded = load_settings(confs_dir=Path(__file__).parents[1] / "confs")
+    return loaded.model_copy(update={"home": home})
 
 
 @pytest.fixture(scope="session")

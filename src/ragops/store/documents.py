@@ -40,6 +40,7 @@ class DocumentRow:
     published: date | None
     metadata: dict[str, Any]
     content_hash: str
+    text_hash: str
     chunks: list[ChunkRow]
 
 
@@ -56,10 +57,10 @@ def stored_documents(
     return {(r[0], r[1]): StoredDocument(r[2], r[3]) for r in rows}
 
 
-def stored_content_hashes(conn: Connection, collection_id: int, hashes: Sequence[str]) -> dict[str, DocumentKey]:
-    """Which of these document contents already exist, under which key."""
+def stored_text_hashes(conn: Connection, collection_id: int, hashes: Sequence[str]) -> dict[str, DocumentKey]:
+    """Which of these document texts already exist, under which key."""
     rows = conn.execute(
-        "SELECT content_hash, source, source_id FROM documents WHERE collection_id = %s AND content_hash = ANY(%s)",
+        "SELECT text_hash, source, source_id FROM documents WHERE collection_id = %s AND text_hash = ANY(%s)",
         (collection_id, list(hashes)),
     ).fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}
@@ -82,10 +83,10 @@ def write_documents(conn: Connection, collection_id: int, documents: Sequence[Do
         for doc in documents:
             row = conn.execute(
                 "INSERT INTO documents (collection_id, source, source_id, title, uri, published, metadata,"
-                " content_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " content_hash, text_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (collection_id, source, source_id) DO UPDATE SET title = EXCLUDED.title,"
                 " uri = EXCLUDED.uri, published = EXCLUDED.published, metadata = EXCLUDED.metadata,"
-                " content_hash = EXCLUDED.content_hash, updated_at = now()"
+                " content_hash = EXCLUDED.content_hash, text_hash = EXCLUDED.text_hash, updated_at = now()"
                 " RETURNING id",
                 (
                     collection_id,
@@ -96,6 +97,7 @@ def write_documents(conn: Connection, collection_id: int, documents: Sequence[Do
                     doc.published,
                     Jsonb(doc.metadata),
                     doc.content_hash,
+                    doc.text_hash,
                 ),
             ).fetchone()
             assert row is not None
