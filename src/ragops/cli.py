@@ -107,6 +107,18 @@ def db_status(profile: ProfileOption = None) -> None:
     console.print(table)
 
 
+@db_app.command("stop")
+def db_stop(profile: ProfileOption = None) -> None:
+    """Stop the embedded PostgreSQL server (it starts again on the next command)."""
+    from ragops.store.server import stop_embedded_server
+
+    settings = _settings(profile)
+    if settings.database.url is not None:
+        _fail(ValueError("database.url is set: ragops does not manage that server"))
+    stopped = stop_embedded_server(settings.pgdata)
+    console.print("stopped" if stopped else f"no embedded server was running in {settings.pgdata}")
+
+
 @app.command()
 def ingest(
     path: Annotated[Path | None, typer.Argument(help="file or folder; default: the bundled arXiv demo corpus")] = None,

