@@ -43,9 +43,9 @@ def test_the_dense_query_uses_the_collection_hnsw_index(pipeline: QueryPipeline,
         plan = "\n".join(
             row[0]
             for row in conn.execute(
-                sql.SQL("EXPLAIN SELECT id FROM chunks WHERE collection_id = %s ORDER BY {} <=> %s LIMIT 5").format(
-                    vector_expression(collection)
-                ),
+                sql.SQL(
+                    "EXPLAIN SELECT id FROM chunks WHERE collection_id = %s::integer ORDER BY {} <=> %s LIMIT 5"
+                ).format(vector_expression(collection)),
                 (collection.id, vector),
             )
         )

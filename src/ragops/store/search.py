@@ -22,13 +22,17 @@ def dense_search(
     filters: SearchFilters | None = None,
     ef_search: int = 100,
 ) -> list[Candidate]:
-    """Nearest chunks by cosine distance; score = cosine similarity."""
+    """Nearest chunks by cosine distance; score = cosine similarity.
+
+    `::integer` matters: psycopg sends small ints as int2, and the planner cannot match
+    `collection_id = <int2>` to the partial index's `collection_id = <int4>` predicate.
+    """
     where, params = _filter_clause(filters)
     params |= {"cid": collection.id, "q": query_embedding, "limit": limit}
     query = sql.SQL(
         "SELECT {columns}, 1 - ({vec} <=> %(q)s) AS similarity"
         " FROM chunks c JOIN documents d ON d.id = c.document_id"
-        " WHERE c.collection_id = %(cid)s {where}"
+        " WHERE c.collection_id = %(cid)s::integer {where}"
         " ORDER BY {vec} <=> %(q)s LIMIT %(limit)s"
     ).format(columns=_COLUMNS, vec=sql.SQL("c.") + vector_expression(collection), where=where)
     with conn.transaction():
@@ -55,7 +59,7 @@ def keyword_search(
         "WITH q AS (SELECT replace(plainto_tsquery('english', %(text)s)::text, '&', '|')::tsquery AS tsq)"
         " SELECT {columns}, ts_rank(c.tsv, q.tsq, 1) AS rank"
         " FROM q, chunks c JOIN documents d ON d.id = c.document_id"
-        " WHERE c.collection_id = %(cid)s AND c.tsv @@ q.tsq {where}"
+        " WHERE c.collection_id = %(cid)s::integer AND c.tsv @@ q.tsq {where}"
         " ORDER BY rank DESC, c.id LIMIT %(limit)s"
     ).format(columns=_COLUMNS, where=where)
     rows = conn.execute(query, params).fetchall()
