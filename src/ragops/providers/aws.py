@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.credentials import RefreshableCredentials
+from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -61,10 +61,14 @@ def aws_clients(settings: BedrockConnectionSettings) -> AwsClients:
     if not region:
         raise ConfigError("no AWS region: set `region` in the provider's config, or AWS_REGION")
     config = client_config(settings)
-    sts = session.client("sts", config=config)
     if settings.role_arn is not None:
-        session = role_session(sts, settings, region)
-    return AwsClients(runtime=session.client("bedrock-runtime", config=config), sts=sts, region=region)
+        session = role_session(session.client("sts", config=config), settings, region)
+    # STS from the final session: `check` then names the identity Bedrock calls are made as.
+    return AwsClients(
+        runtime=session.client("bedrock-runtime", config=config),
+        sts=session.client("sts", config=config),
+        region=region,
+    )
 
 
 def client_config(settings: BedrockConnectionSettings) -> Config:
@@ -78,7 +82,7 @@ def client_config(settings: BedrockConnectionSettings) -> Config:
 
 
 def role_session(sts: Any, settings: BedrockConnectionSettings, region: str) -> boto3.Session:
-    """A session whose credentials come from AssumeRole and are renewed before they expire."""
+    """A session whose credentials come from AssumeRole (on first use) and are renewed before they expire."""
     assert settings.role_arn is not None
     credentials = assumed_role_credentials(sts, settings.role_arn, settings.role_session_name, settings.role_duration_s)
     core = botocore.session.Session()
@@ -87,8 +91,11 @@ def role_session(sts: Any, settings: BedrockConnectionSettings, region: str) -> 
     return boto3.Session(botocore_session=core, region_name=region)
 
 
-def assumed_role_credentials(sts: Any, role_arn: str, session_name: str, duration_s: int) -> RefreshableCredentials:
-    """Credentials for `role_arn`; botocore calls AssumeRole again when they near expiry."""
+def assumed_role_credentials(
+    sts: Any, role_arn: str, session_name: str, duration_s: int
+) -> DeferredRefreshableCredentials:
+    """Credentials for `role_arn`, assumed on first use (so building a fallback chain needs no network) and
+    again whenever they near expiry."""
 
     def fetch() -> dict[str, str]:
         with bedrock_errors(f"sts:AssumeRole on {role_arn}"):
@@ -101,7 +108,7 @@ def assumed_role_credentials(sts: Any, role_arn: str, session_name: str, duratio
             "expiry_time": issued["Expiration"].isoformat(),
         }
 
-    return RefreshableCredentials.create_from_metadata(metadata=fetch(), refresh_using=fetch, method="sts-assume-role")
+    return DeferredRefreshableCredentials(refresh_using=fetch, method="sts-assume-role")
 
 
 @contextmanager
