@@ -17,6 +17,7 @@ from ragops.guardrails.base import Detection
 
 ZERO_WIDTH = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+_LEET_L = str.maketrans({"1": "l", "|": "l"})  # "1" stands for i or l: try l where i failed
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
 _HEX_RUN = re.compile(r"\b(?:[0-9a-fA-F]{2}){12,}\b")
 # Letters split by single separators ("i.g.n.o.r.e", "i g n o r e") are rejoined before matching.
@@ -59,13 +60,14 @@ RULES: tuple[_Rule, ...] = (
         "instruction override",
         0.8,
         r"\b(?:ignore|disregard|forget)\s+(?:everything|all|anything|what(?:ever)?)\s+(?:above|before|previously|"
-        r"you(?:'ve| have)?\s+(?:been\s+)?(?:told|instructed|given|said))",
+        r"you(?:'ve|\s+have|\s+were|\s+are)?\s+(?:been\s+)?(?:told|instructed|given|said))",
     ),
     _rule("instruction override", 0.8, r"\b(?:ignore|disregard)\s+(?:the\s+)?(?:above|previous|preceding)\b"),
     _rule(
         "instruction override",
         0.7,
-        r"\b(?:new|updated|real|actual|true|revised)\s+(?:system\s+)?(?:instructions?|rules?|directives?|task)\s*[:\-]",
+        r"\b(?:new|updated|real|actual|true|revised)\s+(?:system\s+)?(?:instructions?|rules?|directives?|task)"
+        r"(?:\s*:|\s+-\s|\s+follow)|\bsystem\s+override\b",
     ),
     _rule(
         "instruction override",
@@ -75,14 +77,14 @@ RULES: tuple[_Rule, ...] = (
     _rule(
         "instruction override",
         0.7,
-        r"\b(?:do\s+not|don't|never)\s+(?:follow|obey|apply|respect)\s+(?:the\s+|your\s+|any\s+)?(?:previous\s+|system\s+|original\s+)?"
+        r"\b(?:do\s+not|don't|never|stop|quit)\s+(?:follow|obey|apply|respect)(?:ing)?\s+(?:the\s+|your\s+|any\s+)?(?:previous\s+|system\s+|original\s+)?"
         + _TARGET,
     ),
     _rule(
         "system prompt extraction",
         0.9,
         r"\b(?:reveal|show|print|repeat|output|display|leak|dump|disclose|share|give|tell|recite|write\s+out|"
-        r"copy|paste|spell\s+out|expose)\b(?:\s+\w+){0,4}?\s+(?:"
+        r"copy|paste|spell\s+out|expose|translate|summari[sz]e|encode|rewrite)\b(?:\s+\w+){0,4}?\s+(?:"
         r"your\s+(?:\w+\s+){0,2}?(?:prompt|instructions|rules|guidelines|configuration|directives)"
         r"|(?:the\s+|its\s+)?(?:(?:hidden|secret|internal|original|initial|full|exact|entire|confidential)\s+){0,2}"
         r"system\s+(?:prompt|message|instructions?)"
@@ -93,7 +95,9 @@ RULES: tuple[_Rule, ...] = (
         "system prompt extraction",
         0.8,
         r"\b(?:what|which)\s+(?:is|are|was|were)\s+your\s+(?:exact\s+|full\s+|original\s+|initial\s+|hidden\s+)*"
-        r"(?:system\s+prompt|system\s+message|initial\s+instructions|hidden\s+instructions|instructions\s+you\s+were\s+given)",
+        r"(?:system\s+prompt|system\s+message|initial\s+instructions|hidden\s+instructions|instructions\s+you\s+were\s+given)"
+        r"|\bsystem\s+(?:prompt|message|instructions)\s+(?:for|of|in|behind)\s+(?:this|our|the\s+current)\s+"
+        r"(?:conversation|chat|session)\b",
     ),
     _rule(
         "system prompt extraction",
@@ -138,7 +142,8 @@ RULES: tuple[_Rule, ...] = (
     _rule(
         "role-play jailbreak",
         0.7,
-        r"\b(?:my\s+(?:late\s+|dead\s+|deceased\s+)?grandm(?:a|other)\s+(?:used\s+to|would))\b",
+        r"\b(?:my\s+(?:late\s+|dead\s+|deceased\s+)?grandm(?:a|other)\s+(?:who\s+)?(?:used\s+to|would))\b"
+        r"|\b(?:freed|liberated|released|unshackled)\s+from\s+(?:\w+(?:'s)?\s+){0,2}(?:policies|rules|restrictions|guidelines|filters)\b",
     ),
     _rule(
         "chat template injection",
@@ -155,8 +160,9 @@ RULES: tuple[_Rule, ...] = (
     _rule(
         "indirect injection",
         0.8,
-        r"\b(?:ai|assistant|llm|language\s+model|chatbot|agent)s?\s+(?:reading|processing|summari[sz]ing|that\s+reads?)\s+"
-        r"(?:this|these)\b",
+        r"\b(?:ai|assistant|llm|language\s+model|chatbot|agent)s?\s+(?:models?\s+|systems?\s+)?"
+        r"(?:reading|processing|summari[sz]ing|that\s+reads?)\s+(?:this|these)\b"
+        r"|\bif\s+you\s+are\s+an?\s+(?:ai|assistant|llm|language\s+model|chatbot|agent)\b",
     ),
     _rule(
         "indirect injection",
@@ -216,6 +222,7 @@ def _variants(text: str) -> Iterator[tuple[str, str]]:
     leet = folded.translate(_LEET)
     if leet != folded:
         yield "leetspeak", leet
+        yield "leetspeak", folded.translate(_LEET_L).translate(_LEET)
     for decoded in _decoded_runs(text):
         yield "encoded payload", decoded
         yield "encoded payload", _fold(decoded).translate(_LEET)

@@ -62,8 +62,8 @@ def _ip_valid(text: str) -> bool:
         address = ipaddress.ip_address(text)
     except ValueError:
         return False
-    # Version-like dotted numbers ("1.0.0.0") and the unspecified address are not anyone's address.
-    return not (address.is_unspecified or (address.version == 4 and text.endswith(".0.0")))
+    # Section and version numbers ("3.2.1.4", "2.1.0.0") parse as IPv4: one-digit octets only are not taken as one.
+    return not (address.is_unspecified or (address.version == 4 and all(len(o) == 1 for o in text.split("."))))
 
 
 _DETECTORS: tuple[_Detector, ...] = (
@@ -117,7 +117,8 @@ _DETECTORS: tuple[_Detector, ...] = (
         "phone",
         "PHONE",
         re.compile(
-            r"(?<![\w.+-])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){2,4}"  # international
+            r"(?<![\w.+-])(?<!\d[ .-])"  # not the tail of a longer digit run
+            r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){2,4}"  # international
             r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}"  # (555) 123-4567
             r"|\b\d{3}[ .-]\d{3}[ .-]\d{4}"  # 555-123-4567
             r"|\b0\d{1,4}(?:[ .-]\d{2,4}){2,4})(?![\w-])"  # national trunk prefix: 020 7946 0958
