@@ -57,6 +57,10 @@ def iban_valid(text: str) -> bool:
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
 
 
+def _phone_valid(text: str) -> bool:
+    return 7 <= sum(c.isdigit() for c in text) <= 15  # E.164 allows at most 15 digits
+
+
 def _ip_valid(text: str) -> bool:
     try:
         address = ipaddress.ip_address(text)
@@ -103,10 +107,11 @@ _DETECTORS: tuple[_Detector, ...] = (
     _Detector(
         "iban",
         "IBAN",
-        re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", re.IGNORECASE),
+        # Upper case only: case-blind, the groups would run on into the words after the number.
+        re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
         iban_valid,
     ),
-    _Detector("card", "CARD", re.compile(r"(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])"), _card_valid),
+    _Detector("card", "CARD", re.compile(r"(?<!\d)(?<!\d\.)\d(?:[ -]?\d){12,18}(?!\d|\.\d)"), _card_valid),
     _Detector("ssn", "SSN", re.compile(r"\b(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}\b")),
     _Detector(
         "ssn",
@@ -118,17 +123,18 @@ _DETECTORS: tuple[_Detector, ...] = (
         "PHONE",
         re.compile(
             r"(?<![\w.+-])(?<!\d[ .-])"  # not the tail of a longer digit run
-            r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){2,4}"  # international
+            r"(?:(?:\+|\b00)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,8}){1,4}"  # international
             r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}"  # (555) 123-4567
             r"|\b\d{3}[ .-]\d{3}[ .-]\d{4}"  # 555-123-4567
             r"|\b0\d{1,4}(?:[ .-]\d{2,4}){2,4})(?![\w-])"  # national trunk prefix: 020 7946 0958
         ),
+        _phone_valid,
     ),
     _Detector(
         "ip_address",
         "IP_ADDRESS",
         re.compile(
-            r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.])"
+            r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\w|\.\d)"
             r"|(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])",  # IPv6; ipaddress checks the form
             re.IGNORECASE,
         ),

@@ -26,9 +26,14 @@ from ragops.types import GuardStage
 class GuardResources:
     """The long-lived parts guards may use; `bedrock_client` replaces the boto3 client (tests)."""
 
-    embedder: Embedder
+    embedder: Embedder | None = None
     llm: ChatModel | None = None
     bedrock_client: Any | None = None
+
+    def require_embedder(self, kind: str) -> Embedder:
+        if self.embedder is None:
+            raise ConfigError(f"the {kind} guard needs the embedder: build guardrails with the runtime's embedder")
+        return self.embedder
 
 
 def _pii(settings: PiiGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
@@ -46,7 +51,7 @@ def _injection(settings: InjectionGuardSettings, resources: GuardResources, stag
 def _denied_topics(settings: DeniedTopicsGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
     from ragops.guardrails.topics import DeniedTopicsGuard
 
-    return DeniedTopicsGuard(resources.embedder, settings.topics, settings.threshold)
+    return DeniedTopicsGuard(resources.require_embedder(settings.kind), settings.topics, settings.threshold)
 
 
 def _grounding(settings: GroundingGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
@@ -62,7 +67,7 @@ def _grounding(settings: GroundingGuardSettings, resources: GuardResources, stag
         support = JudgeSupport(resources.llm, lambda passages, claim: template.render(passages=passages, claim=claim))
         min_support = 0.5  # the judge's support is 0 or 1
     else:
-        support = EmbeddingSupport(resources.embedder)
+        support = EmbeddingSupport(resources.require_embedder(settings.kind))
         min_support = settings.min_similarity
     return GroundingGuard(support, min_support, settings.max_unsupported_ratio)
 
