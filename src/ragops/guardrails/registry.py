@@ -73,10 +73,10 @@ def _grounding(settings: GroundingGuardSettings, resources: GuardResources, stag
 
 
 def _bedrock(settings: BedrockGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
-    from ragops.guardrails.bedrock import BedrockGuard, bedrock_runtime_client
+    from ragops.guardrails.bedrock import BedrockGuard, GuardrailSource, bedrock_runtime_client
 
     client = bedrock_runtime_client(settings.region, timeout_s=settings.timeout_s, client=resources.bedrock_client)
-    source = "OUTPUT" if stage == "output" else "INPUT"
+    source: GuardrailSource = "OUTPUT" if stage == "output" else "INPUT"
     return BedrockGuard(client, settings.guardrail_id, settings.guardrail_version, source)
 
 
