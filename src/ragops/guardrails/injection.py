@@ -53,8 +53,8 @@ RULES: tuple[_Rule, ...] = (
     _rule(
         "instruction override",
         0.9,
-        rf"\b(?:ignore|disregard|forget|skip|bypass|override|overrule|drop|abandon|neglect|discard)\b"
-        rf"(?:\s+(?:about|of|the|my|all))*\s+{_AUTHORITY}(?:\s+[\w-]+){{0,2}}?\s+{_TARGET}\b",
+        rf"\b(?:ignore|disregard|forget|skip|bypass|override|overrule|drop|abandon|neglect|discard|set\s+aside|"
+        rf"put\s+aside|throw\s+out|never\s*mind)\b(?:\s+(?:about|of|the|my|all))*\s+{_AUTHORITY}(?:\s+[\w-]+){{0,2}}?\s+{_TARGET}\b",
     ),
     _rule(
         "instruction override",
@@ -63,6 +63,20 @@ RULES: tuple[_Rule, ...] = (
         r"you(?:'ve|\s+have|\s+were|\s+are)?\s+(?:been\s+)?(?:told|instructed|given|said))",
     ),
     _rule("instruction override", 0.8, r"\b(?:ignore|disregard)\s+(?:the\s+)?(?:above|previous|preceding)\b"),
+    _rule(
+        "instruction override",
+        0.8,
+        rf"\b(?:ignore|disregard|forget|never\s*mind|set\s+aside)\s+(?:the|your|all|these|those)\s+{_TARGET}\s+"
+        r"(?:above|before|you\s+(?:were|have\s+been)\s+given)\b"
+        r"|\b(?:ignore|disregard|forget)\s+(?:what(?:ever)?|everything|anything)\s+(?:the\s+|your\s+)?"
+        r"(?:developers?|system|creators?|admins?|operators?|owners?)\s+(?:told|said|instructed|wrote|asked)\b",
+    ),
+    _rule(
+        "instruction override",
+        0.8,
+        rf"\b(?:your|the|all|previous|prior|earlier|system|original)\s+{_TARGET}\s+(?:no\s+longer\s+apply|"
+        r"(?:are|is|have\s+been)\s+(?:now\s+)?(?:cancell?ed|void|lifted|suspended|revoked|disabled|overridden))\b",
+    ),
     _rule(
         "instruction override",
         0.7,
@@ -96,6 +110,7 @@ RULES: tuple[_Rule, ...] = (
         0.8,
         r"\b(?:what|which)\s+(?:is|are|was|were)\s+your\s+(?:exact\s+|full\s+|original\s+|initial\s+|hidden\s+)*"
         r"(?:system\s+prompt|system\s+message|initial\s+instructions|hidden\s+instructions|instructions\s+you\s+were\s+given)"
+        r"|\bwhat\s+(?:rules|instructions|guidelines|directives)\s+(?:were|have)\s+you\s+(?:been\s+)?given\b"
         r"|\bsystem\s+(?:prompt|message|instructions)\s+(?:for|of|in|behind)\s+(?:this|our|the\s+current)\s+"
         r"(?:conversation|chat|session)\b",
     ),
@@ -162,7 +177,9 @@ RULES: tuple[_Rule, ...] = (
         0.8,
         r"\b(?:ai|assistant|llm|language\s+model|chatbot|agent)s?\s+(?:models?\s+|systems?\s+)?"
         r"(?:reading|processing|summari[sz]ing|that\s+reads?)\s+(?:this|these)\b"
-        r"|\bif\s+you\s+are\s+an?\s+(?:ai|assistant|llm|language\s+model|chatbot|agent)\b",
+        r"|\bif\s+you\s+are\s+an?\s+(?:ai|assistant|llm|language\s+model|chatbot|agent)\b"
+        r"|\b(?:when|whenever|if)\s+(?:an?\s+|the\s+|any\s+)?(?:ai|assistant|llm|language\s+model|chatbot|agent)s?\s+"
+        r"(?:answers|summari[sz]es|reads|processes|is\s+asked|sees)\b",
     ),
     _rule(
         "indirect injection",
