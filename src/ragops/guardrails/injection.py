@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from ragops.guardrails.base import Detection
 
 ZERO_WIDTH = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LEET_L = str.maketrans({"1": "l", "|": "l"})  # "1" stands for i or l: try l where i failed
+# Only words mixing letters with look-alike digits are rewritten: "1gn0r3" yes, "2024" and "GPT-4" no.
+_LEET_WORD = re.compile(r"(?<![\w@$|])(?=[\w@$|]*[a-z])(?=[\w@$|]*[013457@$|])[\w@$|]+")
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
 _HEX_RUN = re.compile(r"\b(?:[0-9a-fA-F]{2}){12,}\b")
 # Letters split by single separators ("i.g.n.o.r.e", "i g n o r e") are rejoined before matching.
@@ -236,13 +238,14 @@ def _variants(text: str) -> Iterator[tuple[str, str]]:
     hidden = "hidden characters" if ZERO_WIDTH.search(text) else "obfuscated spelling"
     if folded != text.lower():
         yield hidden, folded
-    leet = folded.translate(_LEET)
-    if leet != folded:
-        yield "leetspeak", leet
-        yield "leetspeak", folded.translate(_LEET_L).translate(_LEET)
+    leet_words = _LEET_WORD.findall(folded)
+    if leet_words:
+        yield "leetspeak", _LEET_WORD.sub(lambda m: m.group().translate(_LEET), folded)
+        if any("1" in word or "|" in word for word in leet_words):
+            yield "leetspeak", _LEET_WORD.sub(lambda m: m.group().translate(_LEET_L).translate(_LEET), folded)
     for decoded in _decoded_runs(text):
         yield "encoded payload", decoded
-        yield "encoded payload", _fold(decoded).translate(_LEET)
+        yield "encoded payload", _LEET_WORD.sub(lambda m: m.group().translate(_LEET), _fold(decoded))
 
 
 def _is_mention(text: str, start: int) -> bool:
