@@ -103,3 +103,14 @@ def test_dev_profile_turns_the_guards_on() -> None:
     assert [(p.kind, p.action) for p in guardrails.chunks] == [("injection", "block")]
     assert [(p.kind, p.action) for p in guardrails.output] == [("grounding", "flag"), ("pii", "redact")]
     assert PiiGuardSettings().action == "redact"
+
+
+def test_output_pii_is_redacted_and_an_output_block_withholds_the_answer() -> None:
+    settings = GuardrailsSettings(input=(), chunks=(), output=(PiiGuardSettings(),))
+    checked = build_guardrails(settings, GuardResources()).check_output("Write to jo@example.com [1].", ["passage"])
+    assert checked.text == "Write to [EMAIL] [1]."
+    assert (checked.verdicts[0].stage, checked.verdicts[0].outcome) == ("output", "redacted")
+    blocking = GuardrailsSettings(input=(), chunks=(), output=(PiiGuardSettings(action="block"),))
+    withheld = build_guardrails(blocking, GuardResources()).check_output("Write to jo@example.com.", [])
+    assert withheld.blocked_by is not None
+    assert refusal(withheld.blocked_by) == "The generated answer was withheld by the 'pii' guardrail (EMAIL: 1 found)."
