@@ -167,7 +167,8 @@ class GuardrailsSettings(_Section):
 
     input: tuple[GuardSettings, ...] = (PiiGuardSettings(), InjectionGuardSettings())
     chunks: tuple[GuardSettings, ...] = (InjectionGuardSettings(),)
-    output: tuple[GuardSettings, ...] = (GroundingGuardSettings(), PiiGuardSettings())
+    # PII first: later verdicts quote answer sentences, which must already be redacted.
+    output: tuple[GuardSettings, ...] = (PiiGuardSettings(), GroundingGuardSettings())
     redact_pii_on_ingest: bool = Field(default=False, description="replace PII in documents before they are stored")
 
     @field_validator("input", "chunks")

@@ -47,6 +47,7 @@ def test_scores_count_hits_misses_and_false_alarms() -> None:
     lines = [json.loads(line) for line in report.json_lines()]
     assert [line["guard"] for line in lines] == ["pii", "injection", "all input guards"]
     assert lines[0]["missed"] == ["p2"]
+    assert lines[0]["recall_by_category"] == {"email": 1.0, "phone": 0.0}
 
 
 def test_malformed_test_set_names_the_line(tmp_path: Path) -> None:

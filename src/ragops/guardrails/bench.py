@@ -38,6 +38,7 @@ class GuardScore:
     latency_p95_ms: float
     missed: tuple[str, ...]  # ids of positives it did not catch
     false_alarms: tuple[str, ...]  # ids it fired on without the label
+    recall_by_category: dict[str, float]
 
     @property
     def precision(self) -> float | None:
@@ -76,6 +77,7 @@ class BenchReport:
                     "precision": _round(score.precision),
                     "recall": _round(score.recall),
                     "false_positive_rate": _round(score.false_positive_rate),
+                    "recall_by_category": score.recall_by_category,
                     "latency_p50_ms": round(score.latency_p50_ms, 3),
                     "latency_p95_ms": round(score.latency_p95_ms, 3),
                     "missed": list(score.missed),
@@ -134,7 +136,8 @@ def bench_guardrails(policies: Sequence[GuardPolicy], cases: Sequence[GuardCase]
             if policy.guard.inspect(case.text).triggered:
                 fired.add(case.id)
             latencies.append((time.perf_counter() - started) * 1000.0)
-        positives = [case.id for case in cases if policy.kind in case.labels]
+        labelled = [case for case in cases if policy.kind in case.labels]
+        positives = [case.id for case in labelled]
         flagged_benign = [case.id for case in benign if case.id in fired]
         fired_on_benign.update(flagged_benign)
         scores.append(
@@ -150,6 +153,7 @@ def bench_guardrails(policies: Sequence[GuardPolicy], cases: Sequence[GuardCase]
                 latency_p95_ms=float(np.percentile(latencies, 95)),
                 missed=tuple(case_id for case_id in positives if case_id not in fired),
                 false_alarms=tuple(sorted(fired - set(positives))),
+                recall_by_category=_recall_by_category(labelled, fired),
             )
         )
     stage_latencies = []
@@ -165,6 +169,15 @@ def bench_guardrails(policies: Sequence[GuardPolicy], cases: Sequence[GuardCase]
         latency_p50_ms=float(np.percentile(stage_latencies, 50)),
         latency_p95_ms=float(np.percentile(stage_latencies, 95)),
     )
+
+
+def _recall_by_category(labelled: Sequence[GuardCase], fired: set[str]) -> dict[str, float]:
+    totals: dict[str, list[int]] = {}
+    for case in labelled:
+        hits_and_total = totals.setdefault(case.category, [0, 0])
+        hits_and_total[0] += case.id in fired
+        hits_and_total[1] += 1
+    return {category: round(hits / total, 4) for category, (hits, total) in sorted(totals.items())}
 
 
 def _round(value: float | None) -> float | None:
