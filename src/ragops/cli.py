@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -44,6 +44,12 @@ ProfileOption = Annotated[str | None, typer.Option("--profile", help="confs/<pro
 CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="knowledge base name")]
 
 
+class ModeOption(StrEnum):
+    DENSE = "dense"
+    KEYWORD = "keyword"
+    HYBRID = "hybrid"
+
+
 class SourceKind(StrEnum):
     ARXIV_JSONL = "arxiv-jsonl"
     FILES = "files"
@@ -56,7 +62,7 @@ def _settings(profile: str | None) -> Settings:
         _fail(exc)
 
 
-def _fail(exc: Exception) -> typer.Exit:
+def _fail(exc: Exception) -> NoReturn:
     errors.print(f"[bold red]error:[/] {exc}", highlight=False)
     raise typer.Exit(code=1)
 
@@ -101,6 +107,18 @@ def db_status(profile: ProfileOption = None) -> None:
             row.last_run or "-",
         )
     console.print(table)
+
+
+@db_app.command("stop")
+def db_stop(profile: ProfileOption = None) -> None:
+    """Stop the embedded PostgreSQL server (it starts again on the next command)."""
+    from ragops.store.server import stop_embedded_server
+
+    settings = _settings(profile)
+    if settings.database.url is not None:
+        _fail(ValueError("database.url is set: ragops does not manage that server"))
+    stopped = stop_embedded_server(settings.pgdata)
+    console.print("stopped" if stopped else f"no embedded server was running in {settings.pgdata}")
 
 
 @app.command()
@@ -185,7 +203,7 @@ def _ingest_progress() -> Progress:
 def ask(
     question: Annotated[str, typer.Argument(help="the question")],
     as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
-    mode: Annotated[str | None, typer.Option(help="dense | keyword | hybrid (default: config)")] = None,
+    mode: Annotated[ModeOption | None, typer.Option(help="retrieval mode (default: config)")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50, help="passages for the model")] = None,
     category: Annotated[list[str] | None, typer.Option(help="only papers in this arXiv category")] = None,
     since: Annotated[str | None, typer.Option(help="published on or after YYYY-MM-DD")] = None,
@@ -199,8 +217,6 @@ def ask(
     settings = _settings(profile)
     if not question.strip():
         _fail(ValueError("the question is empty: ask something"))
-    if mode not in (None, "dense", "keyword", "hybrid"):
-        _fail(ValueError(f"unknown mode {mode!r}: use dense, keyword or hybrid"))
     try:
         filters = SearchFilters(
             categories=tuple(category) if category else None,
@@ -215,7 +231,7 @@ def ask(
             answer = runtime.pipeline().answer(
                 question.strip(),
                 collection=collection or settings.collection,
-                mode=mode,  # type: ignore[arg-type]
+                mode=mode.value if mode else None,
                 top_k=top_k,
                 filters=filters,
             )

@@ -62,7 +62,8 @@ class LlamaCppChatModel:
             timed_out = time.monotonic() > deadline
             return timed_out
 
-        formatted = self._formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
+        chat: Any = [{"role": m.role, "content": m.content} for m in messages]
+        formatted = self._formatter(messages=chat)
         stopping = StoppingCriteriaList([*(formatted.stopping_criteria or []), past_deadline])
         with self._lock:
             prompt = self._llama.tokenize(

@@ -27,11 +27,13 @@ CHAT_MODEL_FACTORIES: dict[str, Callable[[Any], ChatModel]] = {"llama_cpp": _lla
 
 
 def build_embedder(settings: EmbedderSettings) -> Embedder:
-    return _lookup(EMBEDDER_FACTORIES, settings.kind, "embedder")(settings)
+    embedder: Embedder = _lookup(EMBEDDER_FACTORIES, settings.kind, "embedder")(settings)
+    return embedder
 
 
 def build_chat_model(settings: LLMSettings) -> ChatModel:
-    return _lookup(CHAT_MODEL_FACTORIES, settings.kind, "chat model")(settings)
+    chat_model: ChatModel = _lookup(CHAT_MODEL_FACTORIES, settings.kind, "chat model")(settings)
+    return chat_model
 
 
 def _lookup(factories: dict[str, Callable[[Any], Any]], kind: str, role: str) -> Callable[[Any], Any]:

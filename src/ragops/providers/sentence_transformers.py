@@ -35,7 +35,7 @@ class SentenceTransformerEmbedder:
             raise ConfigError(f"cannot tell the embedding dimension of {path}")
         self.dimension = int(dimension)
         # [CLS] and [SEP] take two of the model's positions.
-        self.max_sequence_tokens = int(self._model.max_seq_length) - 2
+        self.max_sequence_tokens = int(self._model.max_seq_length or 256) - 2
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         encoded = self._model.tokenizer(
@@ -50,7 +50,8 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        vector: np.ndarray = self.embed_documents([text])[0]
+        return vector
 
 
 def _packaged_minilm() -> Path:
