@@ -279,7 +279,10 @@ def bench_guardrails_command(
     settings = _settings(profile)
     try:
         cases = load_testset(testset)[:limit]
-        policies = build_policies(settings.guardrails.input, GuardResources(build_embedder(settings.embedder)), "input")
+        guards = settings.guardrails.input
+        # Loading MiniLM takes seconds: only when a configured guard uses it.
+        embedder = build_embedder(settings.embedder) if any(g.needs_embedder for g in guards) else None
+        policies = build_policies(guards, GuardResources(embedder), "input")
         report = bench_guardrails(policies, cases)
     except RagopsError as exc:
         _fail(exc)

@@ -90,6 +90,7 @@ class _GuardSettings(_Section):
     """One policy: a guard and what to do when it triggers (on chunks, block = drop the chunk)."""
 
     can_redact: ClassVar[bool] = False
+    needs_embedder: ClassVar[bool] = False
     kind: str
     action: GuardAction = "block"
     name: str | None = Field(default=None, description="shown in safety attributes; unset = the kind")
@@ -124,12 +125,14 @@ class DeniedTopic(_Section):
 
 
 class DeniedTopicsGuardSettings(_GuardSettings):
+    needs_embedder: ClassVar[bool] = True
     kind: Literal["denied_topics"] = "denied_topics"
     topics: tuple[DeniedTopic, ...] = Field(min_length=1)
     threshold: float = Field(default=0.6, ge=-1.0, le=1.0, description="cosine to a topic text that triggers")
 
 
 class GroundingGuardSettings(_GuardSettings):
+    needs_embedder: ClassVar[bool] = True
     kind: Literal["grounding"] = "grounding"
     action: GuardAction = "flag"
     method: Literal["embedding", "llm_judge"] = "embedding"

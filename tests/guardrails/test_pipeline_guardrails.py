@@ -46,16 +46,18 @@ def test_injection_is_refused_before_retrieval(pipeline: QueryPipeline, sample_c
     assert pipeline.guardrails.block_counts()["input/injection"] >= 1
 
 
-def test_demo_question_still_answers(pipeline: QueryPipeline, sample_collection: str) -> None:
-    answer = pipeline.answer("What is retrieval-augmented generation?", collection=sample_collection)
-    assert not answer.blocked and not answer.is_refusal
-    assert answer.citations
-    by_stage = {(v.stage, v.kind): v.outcome for v in answer.safety}
-    assert by_stage[("input", "pii")] == by_stage[("input", "injection")] == "passed"
-    assert by_stage[("input", "denied_topics")] == "passed"
-    assert by_stage[("chunks", "injection")] == "passed"
-    assert by_stage[("output", "grounding")] in ("passed", "flagged")  # flag never changes the answer
-    assert ("output", "pii") in by_stage
+def test_demo_question_passes_the_input_and_chunk_guards(pipeline: QueryPipeline, sample_collection: str) -> None:
+    # The full answer, output guards included, is checked through the API below: one generation is enough.
+    screened = pipeline.guardrails.check_input("What is retrieval-augmented generation?")
+    assert [(v.kind, v.outcome) for v in screened.verdicts] == [
+        ("pii", "passed"),
+        ("injection", "passed"),
+        ("denied_topics", "passed"),
+    ]
+    found = pipeline.search(screened.text, collection=sample_collection)
+    kept, verdicts = pipeline.guardrails.filter_chunks(found.candidates)
+    assert kept == found.candidates and len(kept) == pipeline.retrieval.top_k
+    assert [(v.stage, v.outcome) for v in verdicts] == [("chunks", "passed")]
 
 
 def test_pii_is_redacted_before_retrieval(runtime: Runtime, pipeline: QueryPipeline, collection_name: str) -> None:
@@ -126,7 +128,7 @@ def test_api_returns_refusals_as_200_with_safety_attributes(
     assert redacted.status_code == 200
     body = redacted.json()
     assert body["question"] == "My email is [EMAIL]. What is retrieval-augmented generation?"
-    assert body["blocked"] is False
+    assert body["blocked"] is False and body["is_refusal"] is False and body["citations"]
     assert body["safety"][0] == {
         "guard": "pii",
         "kind": "pii",
@@ -136,4 +138,13 @@ def test_api_returns_refusals_as_200_with_safety_attributes(
         "reasons": ["EMAIL: 1 found"],
         "latency_ms": body["safety"][0]["latency_ms"],
     }
-    assert {v["stage"] for v in body["safety"]} == {"input", "chunks", "output"}
+    assert [(v["stage"], v["kind"]) for v in body["safety"]] == [
+        ("input", "pii"),
+        ("input", "injection"),
+        ("input", "denied_topics"),
+        ("chunks", "injection"),
+        ("output", "pii"),
+        ("output", "grounding"),
+    ]
+    assert all(v["outcome"] in ("passed", "redacted") for v in body["safety"][1:4])  # no false block on the way
+    assert body["safety"][5]["outcome"] in ("passed", "flagged")  # a flag never changes the answer

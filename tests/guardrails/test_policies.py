@@ -94,7 +94,7 @@ def test_config_rejects_impossible_policies() -> None:
 
 
 def test_dev_profile_turns_the_guards_on() -> None:
-    guardrails = load_settings(environ={}, confs_dir=CONFS).guardrails
+    guardrails = load_settings(confs_dir=CONFS).guardrails
     assert [(p.kind, p.action) for p in guardrails.input] == [
         ("pii", "redact"),
         ("injection", "block"),
