@@ -38,9 +38,11 @@ app = typer.Typer(help="Self-hostable RAG: ingest, ask, serve.", no_args_is_help
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 models_app = typer.Typer(help="The configured model providers.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
+app.add_typer(bench_app, name="bench")
 
 console = Console()
 errors = Console(stderr=True)
@@ -177,6 +179,7 @@ def ingest(
     profile: ProfileOption = None,
 ) -> None:
     """Ingest documents: clean, chunk, embed, store. Unchanged documents are skipped."""
+    from ragops.guardrails.registry import ingest_redactor
     from ragops.ingest.pipeline import ingest_documents
     from ragops.ingest.sources.arxiv_jsonl import read_arxiv_jsonl
     from ragops.ingest.sources.files import read_text_files
@@ -206,6 +209,7 @@ def ingest(
                 location=str(path),
                 chunking=settings.chunking,
                 on_progress=advance,
+                redact=ingest_redactor(settings.guardrails),
             )
     except RagopsError as exc:
         _fail(exc)
@@ -294,7 +298,7 @@ def ask(
     if as_json:
         typer.echo(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
     elif not stream:
-        console.print(answer.text, highlight=False)
+        _print_text(answer)
     if not as_json:
         _print_sources(answer)
 
@@ -308,14 +312,77 @@ def _print_stream(events: Iterator[TextDelta | Answer]) -> Answer:
     raise AssertionError("unreachable: stream_answer always ends with the Answer")
 
 
+def _print_text(answer: Answer) -> None:
+    if answer.blocked:
+        console.print(f"[bold red]blocked[/] {answer.text}", highlight=False)
+    else:
+        console.print(answer.text, highlight=False)
+
+
 def _print_sources(answer: Answer) -> None:
     if answer.citations:
         console.print()
         for citation in answer.citations:
             marker = "[bold]" if citation.cited else "[dim]"
             console.print(f"{marker}[{citation.number}] {citation.title}[/] {citation.uri or ''}", highlight=False)
+    for verdict in answer.safety:
+        if verdict.outcome != "passed":
+            console.print(
+                f"[yellow]{verdict.stage} guard {verdict.guard}: {verdict.outcome}[/] {'; '.join(verdict.reasons)}"
+            )
     stages = ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in answer.timings_ms.items())
     console.print(f"[dim]{answer.retrieval_mode} · {answer.models['llm']} · {stages}[/]", highlight=False)
+
+
+@bench_app.command("guardrails")
+def bench_guardrails_command(
+    testset: Annotated[Path, typer.Option(help="labelled JSON-lines test set")] = Path(
+        "benchmarks/guardrails/testset.jsonl"
+    ),
+    limit: Annotated[int | None, typer.Option(min=1, help="only the first N cases")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of the table")] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Precision, recall, false-positive rate and added latency of the profile's input guards."""
+    from ragops.guardrails.bench import bench_guardrails, load_testset
+    from ragops.guardrails.registry import GuardResources, build_policies
+    from ragops.providers.registry import build_embedder
+
+    settings = _settings(profile)
+    try:
+        cases = load_testset(testset)[:limit]
+        guards = settings.guardrails.input
+        # Loading MiniLM takes seconds: only when a configured guard uses it.
+        embedder = build_embedder(settings.embedder) if any(g.needs_embedder for g in guards) else None
+        policies = build_policies(guards, GuardResources(embedder), "input")
+        report = bench_guardrails(policies, cases)
+    except RagopsError as exc:
+        _fail(exc)
+    if as_json:
+        for line in report.json_lines():
+            typer.echo(line)
+        return
+    table = Table("guard", "positives", "precision", "recall", "FPR (benign)", "p50 ms", "p95 ms")
+    for score in report.guards:
+        table.add_row(
+            score.guard,
+            str(score.positives),
+            _ratio(score.precision),
+            _ratio(score.recall),
+            _ratio(score.false_positive_rate),
+            f"{score.latency_p50_ms:.2f}",
+            f"{score.latency_p95_ms:.2f}",
+        )
+    table.add_row(
+        "all input guards", "", "", "", _ratio(report.false_positive_rate),
+        f"{report.latency_p50_ms:.2f}", f"{report.latency_p95_ms:.2f}", style="bold",
+    )  # fmt: skip
+    console.print(table)
+    console.print(f"[dim]{report.cases} cases, {report.benign} benign; {testset}[/]")
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 @app.command()

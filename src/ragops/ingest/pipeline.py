@@ -56,8 +56,12 @@ def ingest_documents(
     chunking: ChunkingSettings,
     batch_documents: int = 64,
     on_progress: ProgressCallback | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> IngestReport:
-    """Ingest `items` into `collection`; source errors are counted and reported, never fatal."""
+    """Ingest `items` into `collection`; source errors are counted and reported, never fatal.
+
+    `redact` (guardrails' PII redaction, by config) rewrites titles and texts before anything is stored.
+    """
     started = time.perf_counter()
     with db.connection() as conn:
         target = collections_repo.get_or_create_collection(conn, collection)
@@ -72,7 +76,7 @@ def ingest_documents(
                 counts.documents_failed += 1
                 report.errors.append(str(item))
             else:
-                documents.append(_normalise(item))
+                documents.append(_normalise(item, redact))
         counts.documents_seen = len(documents) + counts.documents_failed
         with db.connection() as conn:
             pending = _plan(conn, target.id, documents, counts)
@@ -102,8 +106,11 @@ def ingest_documents(
     return report
 
 
-def _normalise(document: SourceDocument) -> SourceDocument:
-    return replace(document, title=clean_line(document.title), text=clean_text(document.text))
+def _normalise(document: SourceDocument, redact: Callable[[str], str] | None = None) -> SourceDocument:
+    cleaned = replace(document, title=clean_line(document.title), text=clean_text(document.text))
+    if redact is None:
+        return cleaned
+    return replace(cleaned, title=redact(cleaned.title), text=redact(cleaned.text))
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
-"""The query pipeline: retrieve -> gate on relevance -> assemble context -> generate -> cite."""
+"""The query pipeline: input guards -> retrieve -> chunk guards -> gate on relevance -> assemble context -> generate
+-> cite -> output guards."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ragops.config import LLMSettings, RetrievalSettings
+from ragops.guardrails.policies import GuardrailLayer, refusal
 from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
 from ragops.rag.citations import cited_numbers
 from ragops.rag.context import Context, assemble_context
@@ -14,7 +16,7 @@ from ragops.rag.retrieval import Retrieval, retrieve
 from ragops.store.collections import Collection, check_embedder, require_collection
 from ragops.store.database import Database
 from ragops.timing import timed
-from ragops.types import Answer, Candidate, Citation, RetrievalMode, SearchFilters
+from ragops.types import Answer, Candidate, Citation, GuardVerdict, RetrievalMode, SearchFilters
 
 NO_CONTEXT_ANSWER = (
     "I could not find anything relevant to this question in the knowledge base, so I cannot answer it from the sources."
@@ -25,11 +27,14 @@ PROMPT_OVERHEAD_TOKENS = 64  # chat template markers around the system and user 
 
 @dataclass(frozen=True)
 class _Prepared:
+    """A question ready for the model: the guarded question, its passages and prompt, and what it cost so far."""
+
     question: str
     mode: RetrievalMode
     context: Context
     messages: list[ChatMessage]
     timings_ms: dict[str, float]
+    safety: list[GuardVerdict]
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class QueryPipeline:
     llm: ChatModel
     retrieval: RetrievalSettings
     generation: LLMSettings
+    guardrails: GuardrailLayer = field(default_factory=GuardrailLayer)
 
     def collection(self, name: str) -> Collection:
         with self.db.connection() as conn:
@@ -99,12 +105,17 @@ class QueryPipeline:
         top_k: int | None = None,
         filters: SearchFilters | None = None,
     ) -> Iterator[TextDelta | Answer]:
-        """The answer's text as the model writes it (TextDelta), then the whole Answer with citations."""
+        """The answer's text as the model writes it (TextDelta), then the whole Answer with citations.
+
+        Output guards judge the whole answer, so with any configured the text is held back until they
+        have passed it, then sent as one delta: a stream must not show what a guard would withhold.
+        """
         prepared = self._prepare(question, collection, mode, top_k, filters)
         if isinstance(prepared, Answer):
             yield TextDelta(prepared.text)
             yield prepared
             return
+        hold_back = bool(self.guardrails.output)
         completion: Completion | None = None
         with timed(prepared.timings_ms, "generate"):
             for event in self.llm.stream(
@@ -112,10 +123,13 @@ class QueryPipeline:
             ):
                 if isinstance(event, Completion):
                     completion = event
-                else:
+                elif not hold_back:
                     yield event
         assert completion is not None  # every stream ends with its Completion
-        yield self._finish(prepared, completion)
+        answer = self._finish(prepared, completion)
+        if hold_back:
+            yield TextDelta(answer.text)
+        yield answer
 
     def _prepare(
         self,
@@ -125,25 +139,46 @@ class QueryPipeline:
         top_k: int | None,
         filters: SearchFilters | None,
     ) -> _Prepared | Answer:
-        """Retrieve and assemble the prompt; a refusal Answer when nothing relevant was found."""
+        """Guard the question, retrieve, guard the passages, build the prompt; an Answer when it ends early."""
         timings_ms: dict[str, float] = {}
         mode = mode or self.retrieval.mode
+        models = {"embedder": self.embedder.model_id, "llm": self.llm.model_id}
+        # Guardrails: the question as redacted by the input guards is what gets retrieved, prompted and reported.
+        with timed(timings_ms, "guard_input"):
+            screened = self.guardrails.check_input(question)
+        question, safety = screened.text, list(screened.verdicts)
+        if screened.blocked_by is not None:
+            return Answer(
+                question, refusal(screened.blocked_by), [], True, mode, timings_ms, models, blocked=True, safety=safety
+            )
         found = self.search(
             question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
         )
+        with timed(timings_ms, "guard_chunks"):
+            kept, chunk_verdicts = self.guardrails.filter_chunks(found.candidates)
+        found, safety = replace(found, candidates=kept), safety + chunk_verdicts
         if not self._is_relevant(found):
-            models = {"embedder": self.embedder.model_id, "llm": self.llm.model_id}
-            return Answer(question, NO_CONTEXT_ANSWER, [], True, mode, timings_ms, models)
+            return Answer(question, NO_CONTEXT_ANSWER, [], True, mode, timings_ms, models, safety=safety)
         with timed(timings_ms, "assemble"):
             context = self._assemble(found.candidates, question)
-        return _Prepared(question, mode, context, self._messages(context, question), timings_ms)
+        return _Prepared(question, mode, context, self._messages(context, question), timings_ms, safety)
 
     def _finish(self, prepared: _Prepared, completion: Completion) -> Answer:
-        text, cited = cited_numbers(completion.text, len(prepared.context.passages))
-        citations = [_citation(n, c, n in cited) for n, c in enumerate(prepared.context.passages, start=1)]
+        """Cite, then guard the output."""
+        question, mode, timings_ms, safety = prepared.question, prepared.mode, prepared.timings_ms, prepared.safety
         # The model that actually answered: with a fallback chain it may not be the first one.
         models = {"embedder": self.embedder.model_id, "llm": completion.model_id}
-        return Answer(prepared.question, text, citations, False, prepared.mode, prepared.timings_ms, models)
+        passages = prepared.context.passages
+        text, cited = cited_numbers(completion.text, len(passages))
+        citations = [_citation(n, c, n in cited) for n, c in enumerate(passages, start=1)]
+        with timed(timings_ms, "guard_output"):
+            checked = self.guardrails.check_output(text, [c.text for c in passages])
+        safety = safety + list(checked.verdicts)
+        if checked.blocked_by is not None:
+            return Answer(
+                question, refusal(checked.blocked_by), [], True, mode, timings_ms, models, blocked=True, safety=safety
+            )
+        return Answer(question, checked.text, citations, False, mode, timings_ms, models, safety=safety)
 
     def _is_relevant(self, found: Retrieval) -> bool:
         if not found.candidates:
