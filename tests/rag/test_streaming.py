@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from ragops.config import OllamaChatSettings, RetrySettings
+from ragops.guardrails.policies import GuardrailLayer
 from ragops.providers.base import TextDelta
 from ragops.providers.fallback import FallbackChatModel
 from ragops.providers.ollama import OllamaChatModel
@@ -28,8 +29,12 @@ def split(events: list[TextDelta | Answer]) -> tuple[str, Answer]:
 
 @pytest.mark.slow
 def test_the_local_model_streams_the_answer(pipeline: QueryPipeline, sample_collection: str) -> None:
-    # given: a short answer keeps the test quick
-    short = replace(pipeline, generation=pipeline.generation.model_copy(update={"max_tokens": 48}))
+    # given: a short answer keeps the test quick; no output guard, so nothing needs holding back
+    short = replace(
+        pipeline,
+        generation=pipeline.generation.model_copy(update={"max_tokens": 48}),
+        guardrails=GuardrailLayer(input=pipeline.guardrails.input),
+    )
     # when
     events = list(short.stream_answer(QUESTION, collection=sample_collection, top_k=2))
     # then
@@ -37,6 +42,18 @@ def test_the_local_model_streams_the_answer(pipeline: QueryPipeline, sample_coll
     assert len(events) > 3 and not answer.is_refusal and answer.citations
     assert cited_numbers(streamed, len(answer.citations))[0] == answer.text
     assert answer.models["llm"].startswith("llama_cpp/") and answer.timings_ms["generate"] > 0
+
+
+@pytest.mark.slow
+def test_a_redacting_output_guard_holds_the_text_back(pipeline: QueryPipeline, sample_collection: str) -> None:
+    # given: the dev profile's output guards, PII redaction among them
+    assert any(policy.action == "redact" for policy in pipeline.guardrails.output)
+    short = replace(pipeline, generation=pipeline.generation.model_copy(update={"max_tokens": 24}))
+    # when
+    events = list(short.stream_answer(QUESTION, collection=sample_collection, top_k=2))
+    # then: one delta, with the text the guards passed
+    assert events == [TextDelta(events[-1].text), events[-1]]  # type: ignore[union-attr]
+    assert isinstance(events[-1], Answer) and any(v.stage == "output" for v in events[-1].safety)
 
 
 def test_an_outage_before_the_first_token_falls_back(runtime: Runtime, sample_collection: str) -> None:

@@ -107,15 +107,16 @@ class QueryPipeline:
     ) -> Iterator[TextDelta | Answer]:
         """The answer's text as the model writes it (TextDelta), then the whole Answer with citations.
 
-        Output guards judge the whole answer, so with any configured the text is held back until they
-        have passed it, then sent as one delta: a stream must not show what a guard would withhold.
+        Output guards judge the whole answer. While one that may block or redact is configured, the text
+        is held back until the guards have passed it, then sent as one delta: a stream must not show
+        what a guard would withhold or rewrite. Guards that only flag let the tokens through as they come.
         """
         prepared = self._prepare(question, collection, mode, top_k, filters)
         if isinstance(prepared, Answer):
             yield TextDelta(prepared.text)
             yield prepared
             return
-        hold_back = bool(self.guardrails.output)
+        hold_back = any(policy.action != "flag" for policy in self.guardrails.output)
         completion: Completion | None = None
         with timed(prepared.timings_ms, "generate"):
             for event in self.llm.stream(
