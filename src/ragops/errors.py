@@ -39,5 +39,21 @@ class ProviderTimeout(ProviderError):
     """A model provider did not answer within its timeout."""
 
 
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached or failed on its side (connection error, 5xx): worth retrying."""
+
+
+class ProviderThrottled(ProviderUnavailable):
+    """The provider refused for now because of rate or quota limits: worth retrying after a pause."""
+
+
+class ProviderRequestError(ProviderError):
+    """The provider rejected the request itself (4xx: validation, auth, unknown model): never retried."""
+
+
+class ModelNotFoundError(ProviderRequestError):
+    """The configured model does not exist at the provider or is not available to this account."""
+
+
 class UnknownProviderError(ConfigError):
     """The configured provider kind has no implementation."""

