@@ -38,8 +38,11 @@ def test_dense_scores_are_cosine_similarities_in_order(pipeline: QueryPipeline, 
 def test_the_dense_query_uses_the_collection_hnsw_index(pipeline: QueryPipeline, sample_collection: str) -> None:
     collection = pipeline.collection(sample_collection)
     vector = pipeline.embedder.embed_query("retrieval")
-    with pipeline.db.connection() as conn:
-        conn.execute("SET enable_seqscan = off")  # on a tiny table the planner may prefer a scan; ask what it can use
+    with pipeline.db.connection() as conn, conn.transaction():
+        # On a table this small the planner may rather scan and sort; forbid that to ask whether the
+        # partial HNSW index can serve this query at all (same expression, provable predicate).
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            conn.execute("SELECT set_config(%s, 'off', true)", (setting,))
         plan = "\n".join(
             row[0]
             for row in conn.execute(
@@ -49,7 +52,6 @@ def test_the_dense_query_uses_the_collection_hnsw_index(pipeline: QueryPipeline,
                 (collection.id, vector),
             )
         )
-        conn.execute("RESET enable_seqscan")
     assert f"chunks_embedding_hnsw_c{collection.id}" in plan
 
 
