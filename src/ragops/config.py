@@ -245,13 +245,14 @@ class GroundingGuardSettings(_GuardSettings):
     max_unsupported_ratio: float = Field(default=0.0, ge=0.0, lt=1.0, description="share of sentences tolerated")
 
 
-class BedrockGuardSettings(_GuardSettings):
+class BedrockGuardSettings(BedrockConnectionSettings, _GuardSettings):
+    """A Bedrock guardrail (ApplyGuardrail), reached like the Bedrock models: region, profile, role_arn, retry."""
+
     can_redact: ClassVar[bool] = True
     kind: Literal["bedrock"] = "bedrock"
     guardrail_id: str = Field(min_length=1, description="AWS Bedrock guardrail identifier or ARN")
     guardrail_version: str = Field(default="DRAFT", min_length=1)
-    region: str = "us-east-1"
-    timeout_s: float = Field(default=10.0, gt=0)
+    timeout_s: float = Field(default=10.0, gt=0, description="a guard check is short; bounds connecting and reads")
 
 
 GuardSettings = Annotated[

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from botocore.exceptions import EventStreamError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
@@ -21,6 +22,33 @@ from botocore.validate import validate_parameters
 
 from ragops.config import BedrockConnectionSettings
 from ragops.providers.aws import AwsClients, aws_clients
+
+# ApplyGuardrail's usage block: every member is required by the service model.
+GUARDRAIL_USAGE = {
+    "topicPolicyUnits": 1,
+    "contentPolicyUnits": 1,
+    "wordPolicyUnits": 1,
+    "sensitiveInformationPolicyUnits": 1,
+    "sensitiveInformationPolicyFreeUnits": 0,
+    "contextualGroundingPolicyUnits": 0,
+}
+
+
+def isolate_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Static test credentials, and no ~/.aws files: nothing reaches for real credentials."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATESTTESTTEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+
+
+def stubbed_bedrock(settings: BedrockConnectionSettings) -> Iterator[StubbedBedrock]:
+    """For a fixture to `yield from`: active Stubbers, and every queued response used by the end of the test."""
+    with StubbedBedrock(settings) as bedrock:
+        yield bedrock
+        bedrock.assert_no_pending_responses()
 
 
 class StubbedBedrock:

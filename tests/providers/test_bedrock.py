@@ -15,7 +15,7 @@ from ragops.errors import ModelNotFoundError, ProviderRequestError, ProviderThro
 from ragops.providers.aws import aws_clients, role_session
 from ragops.providers.base import ChatMessage, Completion, TextDelta
 from ragops.providers.bedrock import BedrockChatModel, BedrockEmbedder, BedrockGuardrail
-from tests.fakes.bedrock import StubbedBedrock, text_events
+from tests.fakes.bedrock import GUARDRAIL_USAGE, StubbedBedrock, isolate_aws, stubbed_bedrock, text_events
 
 FAST_RETRY = RetrySettings(max_attempts=3, base_delay_s=0.0, max_delay_s=0.0)
 REGION = "eu-west-1"
@@ -24,14 +24,8 @@ MESSAGES = [ChatMessage("system", "Cite passages."), ChatMessage("user", "What i
 
 
 @pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    """Static test credentials, and no ~/.aws files: nothing reaches for real credentials."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATESTTESTTEST")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_aws(monkeypatch)
 
 
 def chat_settings(**overrides: object) -> BedrockChatSettings:
@@ -41,9 +35,7 @@ def chat_settings(**overrides: object) -> BedrockChatSettings:
 
 @pytest.fixture
 def stubbed() -> Iterator[StubbedBedrock]:
-    with StubbedBedrock(chat_settings()) as bedrock:
-        yield bedrock
-        bedrock.assert_no_pending_responses()
+    yield from stubbed_bedrock(chat_settings())
 
 
 def converse_reply(text: str) -> dict[str, object]:
@@ -201,14 +193,7 @@ class TestBedrockGuardrail:
         stubbed.runtime.add_response(
             "apply_guardrail",
             {
-                "usage": {
-                    "topicPolicyUnits": 1,
-                    "contentPolicyUnits": 1,
-                    "wordPolicyUnits": 1,
-                    "sensitiveInformationPolicyUnits": 1,
-                    "sensitiveInformationPolicyFreeUnits": 0,
-                    "contextualGroundingPolicyUnits": 0,
-                },
+                "usage": GUARDRAIL_USAGE,
                 "action": "GUARDRAIL_INTERVENED",
                 "outputs": [{"text": "Sorry, I cannot help with that."}],
                 "assessments": [

@@ -1,75 +1,38 @@
-"""AWS Bedrock Guardrails through the ApplyGuardrail API, mapped onto the same Detection as the local guards."""
+"""AWS Bedrock Guardrails (the provider layer's ApplyGuardrail), mapped onto the same Detection as the local guards."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
-from ragops.errors import ProviderError, ProviderTimeout
 from ragops.guardrails.base import Detection
+from ragops.providers.bedrock import BedrockGuardrail, GuardrailContent, GuardrailSource
 
-GuardrailSource = Literal["INPUT", "OUTPUT"]
 _CONFIDENCE = {"NONE": 0.0, "LOW": 0.33, "MEDIUM": 0.66, "HIGH": 1.0}
-
-
-def bedrock_runtime_client(region: str, *, timeout_s: float = 10.0, client: Any | None = None) -> Any:
-    """A bedrock-runtime client (credentials from the standard AWS chain); `client` is returned as is (tests)."""
-    if client is not None:
-        return client
-    import boto3
-    from botocore.config import Config
-
-    config = Config(connect_timeout=timeout_s, read_timeout=timeout_s, retries={"max_attempts": 2, "mode": "standard"})
-    return boto3.client("bedrock-runtime", region_name=region, config=config)
 
 
 class BedrockGuard:
     """One guardrail version applied to questions (source INPUT) or answers (source OUTPUT)."""
 
-    def __init__(self, client: Any, guardrail_id: str, guardrail_version: str, source: GuardrailSource) -> None:
-        self.client = client
-        self.guardrail_id = guardrail_id
-        self.guardrail_version = guardrail_version
+    def __init__(self, guardrail: BedrockGuardrail, source: GuardrailSource) -> None:
+        self.guardrail = guardrail
         self.source = source
 
     def inspect(self, text: str, *, sources: Sequence[str] = ()) -> Detection:
-        content: list[dict[str, Any]] = [{"text": {"text": text}}]
+        content: list[GuardrailContent] = [{"text": {"text": text}}]
         if sources and self.source == "OUTPUT":
             # Contextual grounding needs the passages marked as grounding source.
             grounding = "\n\n".join(sources)
             content = [{"text": {"text": grounding, "qualifiers": ["grounding_source"]}}, *content]
-        response = self._apply(content)
-        reasons = tuple(_assessment_reasons(response.get("assessments", [])))
-        if response.get("action") != "GUARDRAIL_INTERVENED":
-            return Detection(triggered=False, score=_score(response.get("assessments", [])), reasons=reasons)
-        outputs = response.get("outputs") or []
-        masked = outputs[0].get("text") if outputs else None
-        reasons = reasons or (response.get("actionReason") or "guardrail intervened",)
+        verdict = self.guardrail.apply(content, self.source)
+        reasons = tuple(_assessment_reasons(verdict.assessments))
+        if not verdict.intervened:
+            return Detection(triggered=False, score=_score(verdict.assessments), reasons=reasons)
+        masked = verdict.outputs[0] if verdict.outputs else None
+        reasons = reasons or (verdict.action_reason or "guardrail intervened",)
         # Intervening on a denied topic or a word carries no confidence: that is a certain finding.
-        score = _score(response.get("assessments", [])) or 1.0
+        score = _score(verdict.assessments) or 1.0
         return Detection(triggered=True, score=score, reasons=reasons, redacted=masked)
-
-    def _apply(self, content: list[dict[str, Any]]) -> Mapping[str, Any]:
-        from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
-
-        try:
-            response: Mapping[str, Any] = self.client.apply_guardrail(
-                guardrailIdentifier=self.guardrail_id,
-                guardrailVersion=self.guardrail_version,
-                source=self.source,
-                content=content,
-            )
-        except (ConnectTimeoutError, ReadTimeoutError) as exc:
-            raise ProviderTimeout(f"Bedrock guardrail {self.guardrail_id} did not answer in time: {exc}") from exc
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "error")
-            raise ProviderError(
-                f"Bedrock guardrail {self.guardrail_id} version {self.guardrail_version} failed ({code}): "
-                f"check the id, version, region and the caller's bedrock:ApplyGuardrail permission"
-            ) from exc
-        except BotoCoreError as exc:
-            raise ProviderError(f"Bedrock guardrail {self.guardrail_id} could not be called: {exc}") from exc
-        return response
 
 
 def _assessment_reasons(assessments: Sequence[Mapping[str, Any]]) -> Iterator[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ragops.config import (
     BedrockGuardSettings,
@@ -21,14 +21,18 @@ from ragops.guardrails.policies import GuardPolicy, GuardrailLayer
 from ragops.providers.base import ChatModel, Embedder
 from ragops.types import GuardStage
 
+if TYPE_CHECKING:
+    from ragops.providers.aws import AwsClients
+
 
 @dataclass(frozen=True)
 class GuardResources:
-    """The long-lived parts guards may use; `bedrock_client` replaces the boto3 client (tests)."""
+    """The long-lived parts guards may use; `bedrock_clients` replaces the AWS clients a Bedrock guard builds
+    from its settings (tests)."""
 
     embedder: Embedder | None = None
     llm: ChatModel | None = None
-    bedrock_client: Any | None = None
+    bedrock_clients: AwsClients | None = None
 
     def require_embedder(self, kind: str) -> Embedder:
         if self.embedder is None:
@@ -73,11 +77,14 @@ def _grounding(settings: GroundingGuardSettings, resources: GuardResources, stag
 
 
 def _bedrock(settings: BedrockGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
-    from ragops.guardrails.bedrock import BedrockGuard, GuardrailSource, bedrock_runtime_client
+    from ragops.guardrails.bedrock import BedrockGuard
+    from ragops.providers.bedrock import BedrockGuardrail, GuardrailSource
 
-    client = bedrock_runtime_client(settings.region, timeout_s=settings.timeout_s, client=resources.bedrock_client)
+    guardrail = BedrockGuardrail(
+        settings, settings.guardrail_id, settings.guardrail_version, clients=resources.bedrock_clients
+    )
     source: GuardrailSource = "OUTPUT" if stage == "output" else "INPUT"
-    return BedrockGuard(client, settings.guardrail_id, settings.guardrail_version, source)
+    return BedrockGuard(guardrail, source)
 
 
 GUARD_FACTORIES: dict[str, Callable[[Any, GuardResources, GuardStage], Guard]] = {

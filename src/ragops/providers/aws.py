@@ -40,6 +40,11 @@ _UNAVAILABLE = frozenset(
 _TIMED_OUT = frozenset({"ModelTimeoutException"})
 _NOT_FOUND = frozenset({"ResourceNotFoundException"})
 _ACCESS_DENIED = frozenset({"AccessDeniedException", "UnrecognizedClientException"})
+MODEL_NOT_FOUND_HINT = "check the model id and that it is offered in this region"
+MODEL_ACCESS_HINT = (
+    "grant bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on the model, "
+    "and enable access to it under Bedrock > Model access in this region"
+)
 
 
 @dataclass(frozen=True)
@@ -112,12 +117,15 @@ def assumed_role_credentials(
 
 
 @contextmanager
-def bedrock_errors(what: str) -> Iterator[None]:
-    """Turn botocore's exceptions into ragops' typed provider errors, with what to do about them."""
+def bedrock_errors(
+    what: str, *, not_found_hint: str = MODEL_NOT_FOUND_HINT, access_hint: str = MODEL_ACCESS_HINT
+) -> Iterator[None]:
+    """Turn botocore's exceptions into ragops' typed provider errors, with what to do about them; the hints
+    default to a model's and are replaced for other resources (a guardrail)."""
     try:
         yield
     except ClientError as exc:  # also EventStreamError: an error event in the middle of a stream
-        raise _client_error(what, exc) from exc
+        raise _client_error(what, exc, not_found_hint, access_hint) from exc
     except (ReadTimeoutError, ConnectTimeoutError) as exc:
         raise ProviderTimeout(f"{what} timed out: {exc}; raise timeout_s") from exc
     except (NoCredentialsError, PartialCredentialsError) as exc:
@@ -131,7 +139,7 @@ def bedrock_errors(what: str) -> Iterator[None]:
         raise ProviderRequestError(f"{what} failed: {exc}") from exc
 
 
-def _client_error(what: str, exc: ClientError) -> Exception:
+def _client_error(what: str, exc: ClientError, not_found_hint: str, access_hint: str) -> Exception:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
     code = code[:1].upper() + code[1:]  # errors inside an event stream arrive as `throttlingException`
@@ -144,10 +152,7 @@ def _client_error(what: str, exc: ClientError) -> Exception:
     if code in _UNAVAILABLE or status >= 500:
         return ProviderUnavailable(message)
     if code in _NOT_FOUND:
-        return ModelNotFoundError(f"{message}; check the model id and that it is offered in this region")
+        return ModelNotFoundError(f"{message}; {not_found_hint}")
     if code in _ACCESS_DENIED:
-        return ProviderRequestError(
-            f"{message}; grant bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on the model, "
-            "and enable access to it under Bedrock > Model access in this region"
-        )
+        return ProviderRequestError(f"{message}; {access_hint}")
     return ProviderRequestError(message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -138,13 +138,20 @@ class BedrockEmbedder(RemoteEmbedder):
         return check_credentials(self._clients, self._settings.model_id)
 
 
+GuardrailSource = Literal["INPUT", "OUTPUT"]
+GuardrailContent = Mapping[str, Any]  # one ApplyGuardrail content block, e.g. {"text": {"text": ...}}
+_GUARDRAIL_NOT_FOUND_HINT = "check the guardrail id, its version and the region"
+_GUARDRAIL_ACCESS_HINT = "grant the caller bedrock:ApplyGuardrail on the guardrail"
+
+
 @dataclass(frozen=True)
 class GuardrailVerdict:
-    """What ApplyGuardrail decided: `intervened`, the text to use instead, and the raw assessments."""
+    """What ApplyGuardrail decided: `intervened`, the text to use instead, the raw assessments, and why."""
 
     intervened: bool
     outputs: list[str]
     assessments: list[dict[str, Any]]
+    action_reason: str | None = None
 
 
 class BedrockGuardrail:
@@ -159,24 +166,29 @@ class BedrockGuardrail:
     ) -> None:
         self._settings = settings
         self._clients = clients or aws_clients(settings)
-        self._guardrail_id = guardrail_id
-        self._guardrail_version = guardrail_version
+        self.guardrail_id = guardrail_id
+        self.guardrail_version = guardrail_version
 
-    def apply(self, text: str, source: Literal["INPUT", "OUTPUT"]) -> GuardrailVerdict:
+    def apply(self, content: str | Sequence[GuardrailContent], source: GuardrailSource) -> GuardrailVerdict:
+        """Check `content`: a text, or ApplyGuardrail content blocks (e.g. with a `grounding_source` qualifier)."""
+        blocks = [{"text": {"text": content}}] if isinstance(content, str) else list(content)
+        what = f"Bedrock guardrail {self.guardrail_id} version {self.guardrail_version}"
+
         def call() -> Any:
-            with bedrock_errors(f"Bedrock ApplyGuardrail {self._guardrail_id}:{self._guardrail_version}"):
+            with bedrock_errors(what, not_found_hint=_GUARDRAIL_NOT_FOUND_HINT, access_hint=_GUARDRAIL_ACCESS_HINT):
                 return self._clients.runtime.apply_guardrail(
-                    guardrailIdentifier=self._guardrail_id,
-                    guardrailVersion=self._guardrail_version,
+                    guardrailIdentifier=self.guardrail_id,
+                    guardrailVersion=self.guardrail_version,
                     source=source,
-                    content=[{"text": {"text": text}}],
+                    content=blocks,
                 )
 
-        reply = call_with_retries(call, self._settings.retry, what=f"guardrail {self._guardrail_id}")
+        reply = call_with_retries(call, self._settings.retry, what=f"guardrail {self.guardrail_id}")
         return GuardrailVerdict(
             intervened=reply["action"] == "GUARDRAIL_INTERVENED",
             outputs=[output["text"] for output in reply.get("outputs", []) if "text" in output],
             assessments=list(reply.get("assessments", [])),
+            action_reason=reply.get("actionReason"),
         )
 
 
