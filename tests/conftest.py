@@ -5,6 +5,8 @@ Tests isolate themselves by collection: each one that writes uses a collection o
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from ragops.ingest.pipeline import IngestReport, ingest_documents
 from ragops.ingest.sources.arxiv_jsonl import read_arxiv_jsonl
 from ragops.rag.pipeline import QueryPipeline
 from ragops.runtime import Runtime, open_runtime
+from ragops.store.server import stop_embedded_server
 
 DATA = Path(__file__).parent / "data"
 ARXIV_SAMPLE = DATA / "arxiv_sample.jsonl"  # 120 papers from the demo corpus, 40 of them about retrieval/RAG
@@ -23,9 +26,13 @@ SAMPLE_COLLECTION = "test-arxiv-sample"
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    home = tmp_path_factory.mktemp("ragops-home")
-    return load_settings(environ={"RAGOPS_HOME": str(home)}, confs_dir=Path(__file__).parents[1] / "confs")
+def settings() -> Iterator[Settings]:
+    # Not pytest's tmp_path: the server runs as another user (`pgserver` under root) and must reach it.
+    home = Path(tempfile.mkdtemp(prefix="ragops-test-"))
+    loaded = load_settings(confs_dir=Path(__file__).parents[1] / "confs")
+    yield loaded.model_copy(update={"home": home})
+    stop_embedded_server(home / "pgdata")
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from datetime import date
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, cast
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -29,7 +29,7 @@ from rich.text import Text
 from ragops.config import Settings, load_settings, masked_config
 from ragops.errors import RagopsError
 from ragops.providers.base import TextDelta
-from ragops.types import Answer, RetrievalMode, SearchFilters
+from ragops.types import Answer, SearchFilters
 
 if TYPE_CHECKING:
     from ragops.model_checks import ProviderReport
@@ -47,6 +47,12 @@ errors = Console(stderr=True)
 
 ProfileOption = Annotated[str | None, typer.Option("--profile", help="confs/<profile>.yaml (default: dev)")]
 CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="knowledge base name")]
+
+
+class ModeOption(StrEnum):
+    DENSE = "dense"
+    KEYWORD = "keyword"
+    HYBRID = "hybrid"
 
 
 class SourceKind(StrEnum):
@@ -151,6 +157,18 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} ms"
 
 
+@db_app.command("stop")
+def db_stop(profile: ProfileOption = None) -> None:
+    """Stop the embedded PostgreSQL server (it starts again on the next command)."""
+    from ragops.store.server import stop_embedded_server
+
+    settings = _settings(profile)
+    if settings.database.url is not None:
+        _fail(ValueError("database.url is set: ragops does not manage that server"))
+    stopped = stop_embedded_server(settings.pgdata)
+    console.print("stopped" if stopped else f"no embedded server was running in {settings.pgdata}")
+
+
 @app.command()
 def ingest(
     path: Annotated[Path | None, typer.Argument(help="file or folder; default: the bundled arXiv demo corpus")] = None,
@@ -232,7 +250,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="the question")],
     as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
     stream: Annotated[bool, typer.Option("--stream", help="print the answer as the model writes it")] = False,
-    mode: Annotated[str | None, typer.Option(help="dense | keyword | hybrid (default: config)")] = None,
+    mode: Annotated[ModeOption | None, typer.Option(help="retrieval mode (default: config)")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50, help="passages for the model")] = None,
     category: Annotated[list[str] | None, typer.Option(help="only papers in this arXiv category")] = None,
     since: Annotated[str | None, typer.Option(help="published on or after YYYY-MM-DD")] = None,
@@ -248,8 +266,6 @@ def ask(
         _fail(ValueError("the question is empty: ask something"))
     if stream and as_json:
         _fail(ValueError("--stream and --json do not combine: pick one"))
-    if mode not in (None, "dense", "keyword", "hybrid"):
-        _fail(ValueError(f"unknown mode {mode!r}: use dense, keyword or hybrid"))
     try:
         filters = SearchFilters(
             categories=tuple(category) if category else None,
@@ -263,7 +279,7 @@ def ask(
         with open_runtime(settings, with_llm=True) as runtime:
             pipeline = runtime.pipeline()
             target = collection or settings.collection
-            retrieval_mode = cast(RetrievalMode | None, mode)  # checked above
+            retrieval_mode: RetrievalMode | None = mode.value if mode else None
             if stream:
                 events = pipeline.stream_answer(
                     question.strip(), collection=target, mode=retrieval_mode, top_k=top_k, filters=filters

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -199,13 +198,10 @@ class Settings(BaseSettings):
 
 
 def load_settings(
-    profile: str | None = None,
-    config_file: Path | None = None,
-    environ: Mapping[str, str] | None = None,
-    confs_dir: Path = Path("confs"),
+    profile: str | None = None, config_file: Path | None = None, confs_dir: Path = Path("confs")
 ) -> Settings:
-    """Build the effective settings; raises ConfigError naming the file or variable at fault."""
-    env = os.environ if environ is None else environ
+    """Profile YAML overridden by the process environment; ConfigError names the file or variable at fault."""
+    env = os.environ
     profile = profile or env.get("RAGOPS_PROFILE") or DEFAULT_PROFILE
     explicit = config_file or (Path(env["RAGOPS_CONFIG"]) if env.get("RAGOPS_CONFIG") else None)
     path = explicit or confs_dir / f"{profile}.yaml"

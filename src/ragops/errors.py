@@ -15,6 +15,10 @@ class StoreError(RagopsError):
     """The database is unreachable, lacks pgvector, or refused an operation."""
 
 
+class NotFoundError(StoreError):
+    """A named thing (collection, document) does not exist."""
+
+
 class EmbedderMismatchError(StoreError):
     """A collection's vectors were made by another embedder than the one configured."""
 

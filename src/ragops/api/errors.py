@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from ragops.errors import (
     ConfigError,
     EmbedderMismatchError,
+    NotFoundError,
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
@@ -20,6 +21,7 @@ from ragops.errors import (
 
 # Most specific first: the first isinstance match wins.
 _STATUS_BY_ERROR: list[tuple[type[RagopsError], int]] = [
+    (NotFoundError, 404),
     (EmbedderMismatchError, 409),
     (StoreError, 503),
     (ProviderTimeout, 504),

@@ -38,7 +38,7 @@ def _word_start_at_or_before(text: str, spans: TokenSpans, index: int, floor: in
     """The largest i in [floor, index] where token i begins a word; `index` if none does."""
     for i in range(index, max(floor, 1) - 1, -1):
         begin = spans[i][0]
-        if begin == 0 or not text[begin - 1].isalnum() or spans[i - 1][1] < begin:
+        if begin == 0 or text[begin - 1].isspace():
             return i
     return index
 

@@ -11,8 +11,8 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from ragops.config import ChunkingSettings
 from ragops.errors import IngestError, RagopsError
@@ -22,7 +22,8 @@ from ragops.providers.base import Embedder
 from ragops.store import collections as collections_repo
 from ragops.store import documents as documents_repo
 from ragops.store import runs as runs_repo
-from ragops.store.database import Connection, Database
+from ragops.store.connection import Connection
+from ragops.store.database import Database
 from ragops.store.documents import ChunkRow, DocumentKey, DocumentRow
 from ragops.types import ChunkDraft, SourceDocument
 
@@ -105,43 +106,52 @@ def _normalise(document: SourceDocument) -> SourceDocument:
     return replace(document, title=clean_line(document.title), text=clean_text(document.text))
 
 
-def document_hash(document: SourceDocument) -> str:
-    """Fingerprint of everything stored for a document: any change makes it 'updated'."""
-    payload = json.dumps(
-        [document.title, document.text, document.uri, str(document.published), document.metadata],
-        sort_keys=True,
-        ensure_ascii=False,
-        default=str,
+@dataclass(frozen=True)
+class PlannedDocument:
+    document: SourceDocument
+    content_hash: str  # everything stored: any change makes the document 'updated'
+    text_hash: str  # title and text: equal texts under two ids are duplicates
+
+
+def plan_document(document: SourceDocument) -> PlannedDocument:
+    everything = [document.title, document.text, document.uri, str(document.published), document.metadata]
+    return PlannedDocument(
+        document=document,
+        content_hash=_sha256(json.dumps(everything, sort_keys=True, ensure_ascii=False, default=str)),
+        text_hash=_sha256(f"{document.title}\n{document.text}"),
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _plan(
     conn: Connection, collection_id: int, documents: Sequence[SourceDocument], counts: runs_repo.RunCounts
-) -> list[tuple[SourceDocument, str]]:
-    """Documents to (re)write with their hashes; counts unchanged and duplicate ones."""
+) -> list[PlannedDocument]:
+    """Documents to (re)write; counts the unchanged and duplicate ones."""
+    planned = [plan_document(d) for d in documents]
     stored: dict[DocumentKey, documents_repo.StoredDocument] = {}
     for keys in _batched([(d.source, d.source_id) for d in documents], 1000):
         stored |= documents_repo.stored_documents(conn, collection_id, keys)
-    hashes = [document_hash(d) for d in documents]
-    known_contents: dict[str, DocumentKey] = {}
-    for chunk_of_hashes in _batched(hashes, 1000):
-        known_contents |= documents_repo.stored_content_hashes(conn, collection_id, chunk_of_hashes)
-    pending: list[tuple[SourceDocument, str]] = []
-    for document, digest in zip(documents, hashes, strict=True):
-        key = (document.source, document.source_id)
+    known_texts: dict[str, DocumentKey] = {}
+    for hashes in _batched([p.text_hash for p in planned], 1000):
+        known_texts |= documents_repo.stored_text_hashes(conn, collection_id, hashes)
+    pending: list[PlannedDocument] = []
+    for plan in planned:
+        key = (plan.document.source, plan.document.source_id)
         previous = stored.get(key)
-        if previous is not None and previous.content_hash == digest:
+        if previous is not None and previous.content_hash == plan.content_hash:
             counts.documents_unchanged += 1
-        elif known_contents.get(digest, key) != key:
-            counts.documents_duplicate += 1  # same content already stored under another id
+        elif known_texts.get(plan.text_hash, key) != key:
+            counts.documents_duplicate += 1  # the same text is already stored under another id
         else:
-            known_contents[digest] = key
+            known_texts[plan.text_hash] = key
             if previous is None:
                 counts.documents_added += 1
             else:
                 counts.documents_updated += 1
-            pending.append((document, digest))
+            pending.append(plan)
     return pending
 
 
@@ -149,14 +159,15 @@ def _embed(
     conn: Connection,
     collection_id: int,
     embedder: Embedder,
-    batch: Sequence[tuple[SourceDocument, str]],
+    batch: Sequence[PlannedDocument],
     chunking: ChunkingSettings,
     counts: runs_repo.RunCounts,
 ) -> list[DocumentRow]:
     """Chunk a batch and embed what the collection has not embedded before."""
-    drafts = [(document, digest, _chunks(document, embedder, chunking)) for document, digest in batch]
+    drafts = [(plan, _chunks(plan.document, embedder, chunking)) for plan in batch]
     unique: dict[str, str] = {}  # chunk hash -> text to embed
-    for document, _, chunks in drafts:
+    for plan, chunks in drafts:
+        document = plan.document
         for chunk in chunks:
             unique.setdefault(chunk.content_hash, _embedding_input(document.title, chunk.text))
     vectors = documents_repo.stored_embeddings(conn, collection_id, list(unique))
@@ -168,19 +179,20 @@ def _embed(
         counts.chunks_embedded += len(missing)
     return [
         DocumentRow(
-            source=document.source,
-            source_id=document.source_id,
-            title=document.title,
-            uri=document.uri,
-            published=document.published,
-            metadata=document.metadata,
-            content_hash=digest,
+            source=plan.document.source,
+            source_id=plan.document.source_id,
+            title=plan.document.title,
+            uri=plan.document.uri,
+            published=plan.document.published,
+            metadata=plan.document.metadata,
+            content_hash=plan.content_hash,
+            text_hash=plan.text_hash,
             chunks=[
-                ChunkRow(c.ordinal, document.title, c.text, c.token_count, c.content_hash, vectors[c.content_hash])
+                ChunkRow(c.ordinal, plan.document.title, c.text, c.token_count, c.content_hash, vectors[c.content_hash])
                 for c in chunks
             ],
         )
-        for document, digest, chunks in drafts
+        for plan, chunks in drafts
     ]
 
 
@@ -190,7 +202,7 @@ def _chunks(document: SourceDocument, embedder: Embedder, chunking: ChunkingSett
     budget = max(MIN_CHUNK_TOKENS, min(chunking.max_tokens, embedder.max_sequence_tokens - title_tokens))
     drafts = chunk_text(document.text, embedder.token_spans(document.text), budget, chunking.overlap_tokens)
     seen: set[str] = set()
-    chunks = []
+    chunks: list[ChunkDraft] = []
     for draft in drafts:
         digest = content_hash(_embedding_input(document.title, draft.text))
         if digest in seen:
@@ -207,7 +219,7 @@ def _embedding_input(title: str, text: str) -> str:
 
 def _document_count(conn: Connection, collection_id: int) -> int:
     row = conn.execute("SELECT count(*) FROM documents WHERE collection_id = %s", (collection_id,)).fetchone()
-    return int(row[0]) if row else 0  # type: ignore[call-overload]
+    return int(row[0]) if row else 0
 
 
 def _record_failure(db: Database, run_id: int, counts: runs_repo.RunCounts, exc: BaseException) -> None:

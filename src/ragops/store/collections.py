@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-from ragops.errors import EmbedderMismatchError, StoreError
-from ragops.store.database import Connection
+from ragops.errors import EmbedderMismatchError, NotFoundError, StoreError
+from ragops.store.connection import Connection
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,13 @@ def get_or_create_collection(conn: Connection, name: str) -> Collection:
 
 def find_collection(conn: Connection, name: str) -> Collection | None:
     row = conn.execute("SELECT id, name, embedder_id, dimension FROM collections WHERE name = %s", (name,)).fetchone()
-    return None if row is None else Collection(*row)  # type: ignore[arg-type]
+    return None if row is None else Collection(*row)
 
 
 def require_collection(conn: Connection, name: str) -> Collection:
     found = find_collection(conn, name)
     if found is None:
-        raise StoreError(f"collection {name!r} does not exist; create it with `ragops ingest --collection {name}`")
+        raise NotFoundError(f"collection {name!r} does not exist; create it with `ragops ingest --collection {name}`")
     return found
 
 

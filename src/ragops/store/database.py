@@ -13,10 +13,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ragops.config import Settings
 from ragops.errors import StoreError
+from ragops.store.connection import Connection
 from ragops.store.migrations import migrate
 from ragops.store.server import start_embedded_server
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 @dataclass

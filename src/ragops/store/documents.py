@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from psycopg.types.json import Jsonb
 
-from ragops.store.database import Connection
+from ragops.store.connection import Connection
 
 DocumentKey = tuple[str, str]  # (source, source_id)
 
@@ -40,6 +40,7 @@ class DocumentRow:
     published: date | None
     metadata: dict[str, Any]
     content_hash: str
+    text_hash: str
     chunks: list[ChunkRow]
 
 
@@ -53,16 +54,16 @@ def stored_documents(
         " WHERE d.collection_id = %s",
         ([k[0] for k in keys], [k[1] for k in keys], collection_id),
     ).fetchall()
-    return {(r[0], r[1]): StoredDocument(r[2], r[3]) for r in rows}  # type: ignore[misc, arg-type]
+    return {(r[0], r[1]): StoredDocument(r[2], r[3]) for r in rows}
 
 
-def stored_content_hashes(conn: Connection, collection_id: int, hashes: Sequence[str]) -> dict[str, DocumentKey]:
-    """Which of these document contents already exist, under which key."""
+def stored_text_hashes(conn: Connection, collection_id: int, hashes: Sequence[str]) -> dict[str, DocumentKey]:
+    """Which of these document texts already exist, under which key."""
     rows = conn.execute(
-        "SELECT content_hash, source, source_id FROM documents WHERE collection_id = %s AND content_hash = ANY(%s)",
+        "SELECT text_hash, source, source_id FROM documents WHERE collection_id = %s AND text_hash = ANY(%s)",
         (collection_id, list(hashes)),
     ).fetchall()
-    return {r[0]: (r[1], r[2]) for r in rows}  # type: ignore[misc]
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 def stored_embeddings(conn: Connection, collection_id: int, chunk_hashes: Sequence[str]) -> dict[str, np.ndarray]:
@@ -72,7 +73,7 @@ def stored_embeddings(conn: Connection, collection_id: int, chunk_hashes: Sequen
         " WHERE collection_id = %s AND content_hash = ANY(%s)",
         (collection_id, list(chunk_hashes)),
     ).fetchall()
-    return {r[0]: r[1] for r in rows}  # type: ignore[misc]
+    return {r[0]: r[1] for r in rows}
 
 
 def write_documents(conn: Connection, collection_id: int, documents: Sequence[DocumentRow]) -> None:
@@ -82,10 +83,10 @@ def write_documents(conn: Connection, collection_id: int, documents: Sequence[Do
         for doc in documents:
             row = conn.execute(
                 "INSERT INTO documents (collection_id, source, source_id, title, uri, published, metadata,"
-                " content_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " content_hash, text_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (collection_id, source, source_id) DO UPDATE SET title = EXCLUDED.title,"
                 " uri = EXCLUDED.uri, published = EXCLUDED.published, metadata = EXCLUDED.metadata,"
-                " content_hash = EXCLUDED.content_hash, updated_at = now()"
+                " content_hash = EXCLUDED.content_hash, text_hash = EXCLUDED.text_hash, updated_at = now()"
                 " RETURNING id",
                 (
                     collection_id,
@@ -96,10 +97,11 @@ def write_documents(conn: Connection, collection_id: int, documents: Sequence[Do
                     doc.published,
                     Jsonb(doc.metadata),
                     doc.content_hash,
+                    doc.text_hash,
                 ),
             ).fetchone()
             assert row is not None
-            document_ids.append(row[0])  # type: ignore[arg-type]
+            document_ids.append(row[0])
         conn.execute("DELETE FROM chunks WHERE document_id = ANY(%s)", (document_ids,))
         with conn.cursor().copy(
             "COPY chunks (document_id, collection_id, ordinal, heading, text, token_count, content_hash, embedding)"

@@ -9,6 +9,7 @@ from importlib import resources
 import psycopg
 
 from ragops.errors import StoreError
+from ragops.store.connection import Connection
 
 _FILENAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_KEY = 7_246_193_001  # advisory lock: concurrent starters migrate one at a time
@@ -31,7 +32,7 @@ def available_migrations() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-def migrate(conn: psycopg.Connection[object]) -> list[int]:
+def migrate(conn: Connection) -> list[int]:
     """Apply pending migrations, each in its own transaction; return the versions applied."""
     applied_now: list[int] = []
     with conn.transaction():
@@ -58,7 +59,7 @@ def migrate(conn: psycopg.Connection[object]) -> list[int]:
     return applied_now
 
 
-def schema_version(conn: psycopg.Connection[object]) -> int | None:
+def schema_version(conn: Connection) -> int | None:
     exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
     if not exists or not exists[0]:
         return None

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import psutil
 from psycopg import sql
 
-from ragops.store.database import Connection
+from ragops.store.connection import Connection
 
 
 @dataclass
@@ -30,7 +30,7 @@ def start_run(conn: Connection, collection_id: int, source: str, location: str) 
         (collection_id, source, location, os.getpid()),
     ).fetchone()
     assert row is not None
-    return int(row[0])  # type: ignore[call-overload]
+    return int(row[0])
 
 
 def finish_run(conn: Connection, run_id: int, counts: RunCounts, error: str | None = None) -> None:
@@ -50,7 +50,7 @@ def finish_run(conn: Connection, run_id: int, counts: RunCounts, error: str | No
 def _mark_interrupted_runs(conn: Connection) -> None:
     """Runs still 'running' whose process is gone were killed; say so instead of leaving them open."""
     running = conn.execute("SELECT id, pid FROM ingestion_runs WHERE status = 'running'").fetchall()
-    dead = [run_id for run_id, pid in running if not psutil.pid_exists(pid)]  # type: ignore[arg-type]
+    dead = [run_id for run_id, pid in running if not psutil.pid_exists(pid)]
     if dead:
         conn.execute(
             "UPDATE ingestion_runs SET status = 'interrupted', finished_at = now(),"

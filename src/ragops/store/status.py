@@ -42,5 +42,5 @@ def database_status(db: Database) -> DatabaseStatus:
             location=db.location,
             server_version=str(version_row[0]) if version_row else "?",
             schema_version=schema_version(conn),
-            collections=[CollectionStatus(*row) for row in rows],  # type: ignore[arg-type]
+            collections=[CollectionStatus(*row) for row in rows],
         )

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["query"])
 @router.post(
     "/query",
     response_model=AnswerResponse,
-    responses={code: {"model": ProblemDetails} for code in (409, 422, 502, 503, 504)},
+    responses={code: {"model": ProblemDetails} for code in (404, 409, 422, 502, 503, 504)},
 )
 def query(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -> AnswerResponse:
     """Answer a question from the collection, citing numbered passages."""

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ragops.errors import IngestError
 from ragops.types import SourceDocument
@@ -27,7 +28,7 @@ def read_arxiv_jsonl(path: Path) -> Iterator[SourceDocument | IngestError]:
                 yield IngestError(f"not an arXiv record ({type(exc).__name__}: {exc})", source=where)
 
 
-def _document(record: dict[str, object]) -> SourceDocument:
+def _document(record: dict[str, Any]) -> SourceDocument:
     arxiv_id = str(record["id"]).strip()
     title, abstract = str(record["title"]), str(record["abstract"])
     if not arxiv_id or not abstract.strip():
@@ -41,7 +42,7 @@ def _document(record: dict[str, object]) -> SourceDocument:
         uri=f"https://arxiv.org/abs/{arxiv_id}",
         published=date.fromisoformat(str(published)) if published else None,
         metadata={
-            "authors": list(record.get("authors") or []),  # type: ignore[call-overload]
-            "categories": list(record.get("categories") or []),  # type: ignore[call-overload]
+            "authors": list(record.get("authors") or []),
+            "categories": list(record.get("categories") or []),
         },
     )

@@ -21,12 +21,13 @@ CREATE TABLE documents (
     uri           text,
     published     date,
     metadata      jsonb NOT NULL DEFAULT '{}'::jsonb,
-    content_hash  text NOT NULL,
+    content_hash  text NOT NULL,  -- everything stored: any change re-ingests the document
+    text_hash     text NOT NULL,  -- title and text only: the same paper under two ids is a duplicate
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_at    timestamptz NOT NULL DEFAULT now(),
     UNIQUE (collection_id, source, source_id)
 );
-CREATE INDEX documents_content_hash_idx ON documents (collection_id, content_hash);
+CREATE INDEX documents_text_hash_idx ON documents (collection_id, text_hash);
 CREATE INDEX documents_published_idx ON documents (collection_id, published);
 CREATE INDEX documents_categories_idx ON documents USING gin ((metadata -> 'categories'));
 

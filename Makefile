@@ -1,0 +1,43 @@
+# The two commands: `make run` and `make test`. Everything else builds on them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+# llama-cpp-python compiles from source (~10 min on 2 cores, then pip's cache reuses the wheel):
+# build it portable, not with -march=native baked into a cached wheel.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+
+.PHONY: install run serve ingest test lint typecheck clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "ragops needs Python 3.11: make PYTHON=/path/to/python3.11")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --editable ".[dev]"
+	touch $(STAMP)
+
+run: install  ## install, ingest the demo corpus (idempotent), serve on 127.0.0.1:8000
+	$(BIN)/ragops ingest
+	$(BIN)/ragops serve
+
+serve: install
+	$(BIN)/ragops serve
+
+ingest: install
+	$(BIN)/ragops ingest
+
+test: install lint typecheck  ## the whole suite: lint, types, tests on the real database and models
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .ragops .mypy_cache .ruff_cache .pytest_cache
