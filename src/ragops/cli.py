@@ -29,7 +29,7 @@ from rich.text import Text
 from ragops.config import Settings, load_settings, masked_config
 from ragops.errors import RagopsError
 from ragops.providers.base import TextDelta
-from ragops.types import Answer, SearchFilters
+from ragops.types import Answer, RetrievalMode, SearchFilters
 
 if TYPE_CHECKING:
     from ragops.model_checks import ProviderReport
