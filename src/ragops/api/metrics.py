@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Latency buckets in seconds: retrieval is milliseconds, generation with a small local model seconds.
@@ -67,10 +66,6 @@ class MetricsMiddleware:
 
 
 def _route_template(scope: Scope) -> str:
-    """The matched route's path template; one label for every unmatched path keeps cardinality bounded."""
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", []):
-        match, _ = route.matches(scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+    """The matched route's path template (the router records it in the scope); one label for all unmatched paths."""
+    route = scope.get("route")
+    return str(getattr(route, "path", "unmatched"))
