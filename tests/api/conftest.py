@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 
 from ragops.api.app import create_app
+from ragops.config import Settings
 from ragops.runtime import Runtime
 
 
@@ -19,6 +20,11 @@ from ragops.runtime import Runtime
 class LiveServer:
     base_url: str
     collection: str
+
+
+def short_answers(settings: Settings) -> Settings:
+    """Answers capped at 64 tokens: enough to see streaming and citations, quick on 2 cores."""
+    return settings.model_copy(update={"llm": settings.llm.model_copy(update={"max_tokens": 64})})
 
 
 def free_port() -> int:
@@ -29,7 +35,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(runtime: Runtime, sample_collection: str) -> Iterator[LiveServer]:
-    settings = runtime.settings.model_copy(update={"collection": sample_collection})
+    settings = short_answers(runtime.settings.model_copy(update={"collection": sample_collection}))
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, runtime), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=5

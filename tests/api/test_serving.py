@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from ragops.api.app import create_app
 from ragops.runtime import Runtime
+from tests.api.conftest import short_answers
 from tests.ingest.test_upload_sources import make_pdf
 
 QUESTION = "What is retrieval-augmented generation?"
@@ -20,7 +21,7 @@ QUESTION = "What is retrieval-augmented generation?"
 @pytest.fixture(scope="module")
 def client(runtime: Runtime, sample_collection: str) -> Iterator[TestClient]:
     server = runtime.settings.server.model_copy(update={"max_body_bytes": 64 * 1024})
-    settings = runtime.settings.model_copy(update={"collection": sample_collection, "server": server})
+    settings = short_answers(runtime.settings.model_copy(update={"collection": sample_collection, "server": server}))
     with TestClient(create_app(settings, runtime)) as test_client:
         yield test_client
 

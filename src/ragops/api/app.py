@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import replace
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -46,7 +47,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         with resources() as opened:
             if app.state.auth_required:
                 _check_keys_exist(opened)
-            app.state.pipeline = opened.pipeline()
+            # The app's own settings govern answering, also over a shared runtime.
+            app.state.pipeline = replace(opened.pipeline(), retrieval=settings.retrieval, generation=settings.llm)
             worker = IngestionWorker(opened.db, opened.embedder, settings.chunking, settings.server.upload_queue_size)
             worker.start()
             app.state.worker = worker

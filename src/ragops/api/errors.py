@@ -47,7 +47,15 @@ def status_for(exc: RagopsError) -> int:
 
 
 def problem_body(status: int, detail: str) -> dict[str, object]:
-    return {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+    title = HTTPStatus(status).phrase
+    return {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        # Extension member in OpenAI's error shape, so OpenAI SDKs show the detail instead of "Error code: 404".
+        "error": {"message": detail, "type": title, "code": status},
+    }
 
 
 def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -7,6 +7,8 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ragops.api.errors import problem_body
+
 
 class BodySizeLimitMiddleware:
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
@@ -49,9 +51,7 @@ class BodySizeLimitMiddleware:
         return f"the request body is larger than {self.max_body_bytes} bytes; send a smaller file or split it"
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"type": "about:blank", "title": "Content Too Large", "status": 413, "detail": self._detail()}
-        ).encode()
+        body = json.dumps(problem_body(413, self._detail())).encode()
         headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

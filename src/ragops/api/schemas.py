@@ -170,6 +170,12 @@ class HealthResponse(BaseModel):
     checks: dict[str, str] = Field(default_factory=dict)
 
 
+class OpenAIErrorBody(BaseModel):
+    message: str
+    type: str
+    code: int
+
+
 class ProblemDetails(BaseModel):
     """RFC 9457 problem details."""
 
@@ -177,6 +183,7 @@ class ProblemDetails(BaseModel):
     title: str
     status: int
     detail: str
+    error: OpenAIErrorBody | None = Field(default=None, description="the same, in OpenAI's error shape")
 
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

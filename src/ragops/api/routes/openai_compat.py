@@ -11,14 +11,12 @@ import time
 import uuid
 from collections.abc import Generator
 from dataclasses import asdict
-from http import HTTPStatus
-
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from ragops.api.deps import DatabaseDep, MetricsDep, PipelineDep, SettingsDep
-from ragops.api.errors import status_for
+from ragops.api.errors import problem_body, status_for
 from ragops.api.openai_schemas import (
     AssistantMessage,
     ChatCompletionChunk,
@@ -153,6 +151,5 @@ def _chunk_frames(
                 else:
                     yield chunk(Delta(content=event.text))
     except RagopsError as exc:  # the 200 is already sent: OpenAI clients read an in-band `error`
-        status = status_for(exc)
-        yield sse_frame({"error": {"message": str(exc), "type": HTTPStatus(status).phrase, "code": status}})
+        yield sse_frame(problem_body(status_for(exc), str(exc)))
     yield sse_frame("[DONE]")
