@@ -32,7 +32,8 @@ def test_without_any_active_key_a_keyed_server_refuses_to_start(runtime: Runtime
     with runtime.db.connection() as conn:
         conn.execute("UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL")
 
-    with pytest.raises(ConfigError, match="ragops keys create"), TestClient(create_app(keyed_settings(runtime), runtime)):
+    app = create_app(keyed_settings(runtime), runtime)
+    with pytest.raises(ConfigError, match="ragops keys create"), TestClient(app):
         pass
 
 

@@ -74,9 +74,7 @@ def test_ask_stream_cite_and_rate_in_the_browser(browser: object, live_server: L
     sources[0].click()
     dialog = wait.until(ec.visibility_of_element_located((By.ID, "source")))
     assert dialog.find_element(By.ID, "source-snippet").text.strip()
-    assert (dialog.find_element(By.ID, "source-link").get_attribute("href") or "").startswith(
-        "https://arxiv.org/abs/"
-    )
+    assert (dialog.find_element(By.ID, "source-link").get_attribute("href") or "").startswith("https://arxiv.org/abs/")
     dialog.find_element(By.CSS_SELECTOR, "form[method=dialog] button").click()
 
     # and the thumbs-up is stored as feedback on this answer

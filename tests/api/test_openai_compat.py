@@ -40,9 +40,7 @@ def test_chat_completion_is_a_cited_rag_answer(sdk: openai.OpenAI, live_server: 
 
 
 def test_streamed_chat_completion_ends_with_sources_and_citations(sdk: openai.OpenAI) -> None:
-    stream = sdk.chat.completions.create(
-        model="ragops", messages=[{"role": "user", "content": QUESTION}], stream=True
-    )
+    stream = sdk.chat.completions.create(model="ragops", messages=[{"role": "user", "content": QUESTION}], stream=True)
 
     chunks = list(stream)
 

@@ -148,9 +148,8 @@ def test_uploads_of_unsupported_types_are_a_415(client: TestClient) -> None:
 
 
 def test_an_unreadable_upload_fails_its_job_with_the_reason(client: TestClient, collection_name: str) -> None:
-    response = client.post(
-        "/v1/documents", files={"file": ("scan.pdf", make_pdf(), "application/pdf")}, data={"collection": collection_name}
-    )
+    upload = {"file": ("scan.pdf", make_pdf(), "application/pdf")}
+    response = client.post("/v1/documents", files=upload, data={"collection": collection_name})
     assert response.status_code == 202
 
     job = wait_for_job(client, response.json()["id"])

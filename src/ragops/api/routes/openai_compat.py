@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Generator
 from dataclasses import asdict
+
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
