@@ -443,8 +443,8 @@ def _database(profile: str | None) -> Iterator[Database]:
 def bench_serve(
     url: Annotated[str | None, typer.Option(help="a running server; default: start one on a free port")] = None,
     concurrency: Annotated[list[int] | None, typer.Option(help="client counts (default: 1, 8, 32)")] = None,
-    retrieve_requests: Annotated[int, typer.Option(min=1, help="/v1/retrieve requests per level")] = 200,
-    query_requests: Annotated[int, typer.Option(min=1, help="/v1/query requests per level")] = 40,
+    retrieve_requests: Annotated[int, typer.Option(min=0, help="/v1/retrieve requests per level (0: skip)")] = 200,
+    query_requests: Annotated[int, typer.Option(min=0, help="/v1/query requests per level (0: skip)")] = 32,
     api_key: Annotated[str | None, typer.Option(envvar="RAGOPS_API_KEY", help="Bearer key, if required")] = None,
     collection: CollectionOption = None,
     profile: ProfileOption = None,
@@ -454,7 +454,9 @@ def bench_serve(
 
     plan = BenchPlan(
         concurrency=tuple(concurrency or (1, 8, 32)),
-        requests={"/v1/retrieve": retrieve_requests, "/v1/query": query_requests},
+        requests={
+            route: count for route, count in (("/v1/retrieve", retrieve_requests), ("/v1/query", query_requests)) if count
+        },
         collection=collection,
         api_key=api_key,
     )
