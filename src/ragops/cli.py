@@ -454,9 +454,7 @@ def bench_serve(
 
     plan = BenchPlan(
         concurrency=tuple(concurrency or (1, 8, 32)),
-        requests={
-            route: count for route, count in (("/v1/retrieve", retrieve_requests), ("/v1/query", query_requests)) if count
-        },
+        requests={route: n for route, n in (("/v1/retrieve", retrieve_requests), ("/v1/query", query_requests)) if n},
         collection=collection,
         api_key=api_key,
     )

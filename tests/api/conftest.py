@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -33,12 +34,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(runtime: Runtime, sample_collection: str) -> Iterator[LiveServer]:
-    settings = short_answers(runtime.settings.model_copy(update={"collection": sample_collection}))
+@contextmanager
+def serving(settings: Settings, runtime: Runtime) -> Iterator[tuple[uvicorn.Server, threading.Thread, str]]:
+    """uvicorn in a thread on a free port; stopped (gracefully) on exit."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings, runtime), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=5
+        create_app(settings, runtime), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=30
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
@@ -48,6 +49,15 @@ def live_server(runtime: Runtime, sample_collection: str) -> Iterator[LiveServer
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", sample_collection)
-    server.should_exit = True
-    thread.join(timeout=30)
+    try:
+        yield server, thread, f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def live_server(runtime: Runtime, sample_collection: str) -> Iterator[LiveServer]:
+    settings = short_answers(runtime.settings.model_copy(update={"collection": sample_collection}))
+    with serving(settings, runtime) as (_, _, base_url):
+        yield LiveServer(base_url, sample_collection)

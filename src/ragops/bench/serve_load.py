@@ -1,6 +1,6 @@
 """Load on the HTTP API: real requests from this process to a server in another process.
 
-Each level runs `requests` calls with `concurrency` clients pulling from one shared counter, and
+Each level runs `requests` calls (at least one per client) with `concurrency` clients pulling from one shared counter, and
 reports throughput and latency percentiles. Without a URL a server is started on a free port
 (`ragops serve` in a subprocess) and stopped afterwards.
 """
@@ -94,7 +94,8 @@ def run_serve_bench(
         for route, count in plan.requests.items():
             asyncio.run(_level(base_url, route, 1, 1, plan))  # warm-up: caches, first model call
             for concurrency in plan.concurrency:
-                result = asyncio.run(_level(base_url, route, concurrency, count, plan))
+                # Every client sends at least one request, so a level really reaches its concurrency.
+                result = asyncio.run(_level(base_url, route, concurrency, max(count, concurrency), plan))
                 if on_level:
                     on_level(result)
                 results.append(result)
