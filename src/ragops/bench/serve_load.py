@@ -1,7 +1,7 @@
 """Load on the HTTP API: real requests from this process to a server in another process.
 
-Each level runs `requests` calls (at least one per client) with `concurrency` clients pulling from one shared counter, and
-reports throughput and latency percentiles. Without a URL a server is started on a free port
+Each level runs `requests` calls (at least one per client) with `concurrency` clients pulling from
+one shared counter, and reports throughput and latency percentiles. Without a URL a server is started on a free port
 (`ragops serve` in a subprocess) and stopped afterwards.
 """
 
