@@ -117,22 +117,7 @@ def retrieve(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep
         filters=request.filters.to_filters() if request.filters else None,
         timings_ms=timings_ms,
     )
-    passages = [
-        PassageResponse(
-            rank=rank,
-            chunk_id=c.chunk_id,
-            document_id=c.document_id,
-            ordinal=c.ordinal,
-            title=c.title,
-            source=c.source,
-            source_id=c.source_id,
-            uri=c.uri,
-            score=c.score,
-            similarity=c.similarity,
-            text=c.text,
-        )
-        for rank, c in enumerate(found.candidates, start=1)
-    ]
+    passages = [PassageResponse(rank=rank, **asdict(c)) for rank, c in enumerate(found.candidates, start=1)]
     return RetrieveResponse(
         question=request.question, collection=collection, retrieval_mode=mode, passages=passages, timings_ms=timings_ms
     )
