@@ -467,7 +467,7 @@ def bench_serve(
     )
     for r in results:
         table.add_row(
-            r.route, str(r.concurrency), str(r.requests), str(r.errors), f"{r.requests_per_s:.1f}",
+            r.route, str(r.concurrency), str(r.requests), str(r.errors), f"{r.requests_per_s:.2f}",
             f"{r.p50_ms:.0f}", f"{r.p95_ms:.0f}", f"{r.p99_ms:.0f}",
         )  # fmt: skip
     console.print(table)
