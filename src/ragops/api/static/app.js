@@ -114,12 +114,11 @@ function renderFeedback(item, answer) {
   box.append("Was this helpful?");
   const note = document.createElement("span");
   note.setAttribute("role", "status");
-  for (const [rating, label, symbol] of [[1, "Helpful", "👍"], [-1, "Not helpful", "👎"]]) {
+  for (const [rating, label] of [[1, "Yes"], [-1, "No"]]) {
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = symbol;
+    button.textContent = label;
     button.className = rating > 0 ? "feedback-up" : "feedback-down";
-    button.setAttribute("aria-label", label);
     button.setAttribute("aria-pressed", "false");
     button.addEventListener("click", async () => {
       const response = await fetch("/v1/feedback", {
