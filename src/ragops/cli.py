@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from enum import StrEnum
@@ -33,15 +34,18 @@ from ragops.types import Answer, RetrievalMode, SearchFilters
 
 if TYPE_CHECKING:
     from ragops.model_checks import ProviderReport
+    from ragops.store.database import Database
 
 app = typer.Typer(help="Self-hostable RAG: ingest, ask, serve.", no_args_is_help=True, add_completion=False)
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 models_app = typer.Typer(help="The configured model providers.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
+app.add_typer(keys_app, name="keys")
 app.add_typer(bench_app, name="bench")
 
 console = Console()
@@ -391,13 +395,146 @@ def serve(
     port: Annotated[int | None, typer.Option(help="port (default: server.port, 8000)")] = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API and the chat page. Beyond 127.0.0.1 it requires API keys."""
     import uvicorn
 
-    from ragops.api.app import create_app
+    from ragops.api.app import auth_required, create_app
 
     settings = _settings(profile)
-    host = host or settings.server.host
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        errors.print(f"[yellow]warning:[/] listening on {host}: the API has no authentication yet")
-    uvicorn.run(create_app(settings), host=host, port=port or settings.server.port, log_level="info")
+    server = settings.server.model_copy(
+        update={"host": host or settings.server.host, "port": port or settings.server.port}
+    )
+    settings = settings.model_copy(update={"server": server})
+    if auth_required(settings):
+        _require_active_key(settings)
+    logging.getLogger("llama_cpp").setLevel(logging.ERROR)
+    uvicorn.run(
+        create_app(settings),
+        host=server.host,
+        port=server.port,
+        log_level="info",
+        timeout_graceful_shutdown=int(server.graceful_shutdown_s),  # in-flight requests finish first
+    )
+
+
+def _require_active_key(settings: Settings) -> None:
+    from ragops.store.api_keys import active_key_count
+    from ragops.store.database import open_database
+
+    try:
+        db = open_database(settings)
+        try:
+            with db.connection() as conn:
+                count = active_key_count(conn)
+        finally:
+            db.close()
+    except RagopsError as exc:
+        _fail(exc)
+    if count == 0:
+        _fail(
+            ValueError(
+                f"refusing to listen on {settings.server.host} without API keys: anyone who can reach it could use "
+                "it. Create a key with `ragops keys create --name NAME`, or bind to 127.0.0.1."
+            )
+        )
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option("--name", help="who or what uses the key, e.g. open-webui")],
+    profile: ProfileOption = None,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    from ragops.store.api_keys import create_key
+
+    if not name.strip():
+        _fail(ValueError("--name is empty: name the key after who uses it"))
+    with _database(profile) as db, db.connection() as conn:
+        try:
+            key, secret = create_key(conn, name.strip())
+        except RagopsError as exc:
+            _fail(exc)
+    errors.print(f"created API key {key.name!r}; store it now, it cannot be shown again:")
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list(profile: ProfileOption = None) -> None:
+    """API keys: name, prefix, created, last used, revoked."""
+    from ragops.store.api_keys import list_keys
+
+    with _database(profile) as db, db.connection() as conn:
+        found = list_keys(conn)
+    table = Table("name", "prefix", "created", "last used", "status")
+    for key in found:
+        table.add_row(
+            key.name,
+            key.prefix + "…",
+            f"{key.created_at:%Y-%m-%d %H:%M}",
+            f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "-",
+            f"[red]revoked {key.revoked_at:%Y-%m-%d}[/]" if key.revoked_at else "[green]active[/]",
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="the key's name")], profile: ProfileOption = None) -> None:
+    """Revoke an API key: requests with it fail from now on."""
+    from ragops.store.api_keys import revoke_key
+
+    with _database(profile) as db, db.connection() as conn:
+        try:
+            revoke_key(conn, name)
+        except RagopsError as exc:
+            _fail(exc)
+    console.print(f"revoked {name!r}")
+
+
+@contextmanager
+def _database(profile: str | None) -> Iterator[Database]:
+    from ragops.store.database import open_database
+
+    try:
+        db = open_database(_settings(profile))
+    except RagopsError as exc:
+        _fail(exc)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@bench_app.command("serve")
+def bench_serve(
+    url: Annotated[str | None, typer.Option(help="a running server; default: start one on a free port")] = None,
+    concurrency: Annotated[list[int] | None, typer.Option(help="client counts (default: 1, 8, 32)")] = None,
+    retrieve_requests: Annotated[int, typer.Option(min=0, help="/v1/retrieve requests per level (0: skip)")] = 200,
+    query_requests: Annotated[int, typer.Option(min=0, help="/v1/query requests per level (0: skip)")] = 32,
+    api_key: Annotated[str | None, typer.Option(envvar="RAGOPS_API_KEY", help="Bearer key, if required")] = None,
+    collection: CollectionOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Requests/s and latency percentiles of /v1/retrieve and /v1/query, from a separate client process."""
+    from ragops.bench.serve_load import BenchPlan, run_serve_bench
+
+    plan = BenchPlan(
+        concurrency=tuple(concurrency or (1, 8, 32)),
+        requests={route: n for route, n in (("/v1/retrieve", retrieve_requests), ("/v1/query", query_requests)) if n},
+        collection=collection,
+        api_key=api_key,
+    )
+    try:
+        results = run_serve_bench(plan, url=url, profile=profile, on_level=lambda r: errors.print(r.describe()))
+    except RagopsError as exc:
+        _fail(exc)
+    table = Table(
+        "route", "clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", title="ragops bench serve"
+    )
+    for r in results:
+        table.add_row(
+            r.route, str(r.concurrency), str(r.requests), str(r.errors), f"{r.requests_per_s:.2f}",
+            f"{r.p50_ms:.0f}", f"{r.p95_ms:.0f}", f"{r.p99_ms:.0f}",
+        )  # fmt: skip
+    console.print(table)
+    if any(r.errors for r in results):
+        raise typer.Exit(code=1)

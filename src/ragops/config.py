@@ -167,6 +167,14 @@ class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_question_chars: int = Field(default=2000, ge=1)
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="larger requests get 413")
+    require_api_key: bool = Field(
+        default=False, description="always on when bound beyond loopback; keys from `ragops keys create`"
+    )
+    rate_limit_per_minute: float = Field(default=120.0, gt=0, description="per API key, refilled continuously")
+    rate_limit_burst: int = Field(default=20, ge=1, description="requests a key may send at once")
+    upload_queue_size: int = Field(default=16, ge=1, description="uploads waiting for the ingestion worker")
+    graceful_shutdown_s: float = Field(default=30.0, ge=0, description="time in-flight requests get to finish")
 
 
 GuardAction = Literal["block", "redact", "flag"]

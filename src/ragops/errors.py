@@ -57,3 +57,23 @@ class ModelNotFoundError(ProviderRequestError):
 
 class UnknownProviderError(ConfigError):
     """The configured provider kind has no implementation."""
+
+
+class OverloadedError(RagopsError):
+    """The server has too much queued work to accept more now: retry later."""
+
+
+class AuthenticationError(RagopsError):
+    """The request carries no valid API key."""
+
+
+class RateLimitedError(RagopsError):
+    """This API key sent more requests than its budget allows; `retry_after_s` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class UnsupportedFormatError(IngestError):
+    """A file of a type no source reader handles."""

@@ -2,33 +2,82 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import replace
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from ragops.api.auth import TokenBucketLimiter, is_loopback, require_api_key
 from ragops.api.errors import install_error_handlers
-from ragops.api.routes import health, query
+from ragops.api.limits import BodySizeLimitMiddleware
+from ragops.api.metrics import Metrics, MetricsMiddleware
+from ragops.api.routes import documents, feedback, health, openai_compat, query, web
 from ragops.config import Settings
+from ragops.errors import ConfigError
+from ragops.ingest.worker import IngestionWorker
 from ragops.runtime import Runtime, open_runtime
+from ragops.store.api_keys import active_key_count
+
+API_DESCRIPTION = (
+    "Cited answers over your documents. Send `Authorization: Bearer <key>` (from `ragops keys create`) "
+    "when the server requires keys. Errors are RFC 9457 problem details."
+)
+
+
+def auth_required(settings: Settings) -> bool:
+    """Keys may be off only while the server is reachable from this machine alone."""
+    return settings.server.require_api_key or not is_loopback(settings.server.host)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """The app for `settings`; pass an open `runtime` to share one (tests), else the lifespan opens one."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    @contextmanager
+    def resources() -> Iterator[Runtime]:
         if runtime is not None:
-            app.state.pipeline = runtime.pipeline()
-            yield
+            yield runtime
             return
         with open_runtime(settings, with_llm=True) as opened:
-            app.state.pipeline = opened.pipeline()
-            yield
+            yield opened
 
-    app = FastAPI(title="ragops", version="0.1.0", lifespan=lifespan)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with resources() as opened:
+            if app.state.auth_required:
+                _check_keys_exist(opened)
+            # The app's own settings govern answering, also over a shared runtime.
+            app.state.pipeline = replace(opened.pipeline(), retrieval=settings.retrieval, generation=settings.llm)
+            worker = IngestionWorker(opened.db, opened.embedder, settings.chunking, settings.server.upload_queue_size)
+            worker.start()
+            app.state.worker = worker
+            try:
+                yield
+            finally:
+                worker.stop()
+
+    app = FastAPI(title="ragops", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.auth_required = auth_required(settings)
+    app.state.rate_limiter = TokenBucketLimiter(settings.server.rate_limit_per_minute, settings.server.rate_limit_burst)
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.server.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: 413s are counted too
     app.include_router(health.router)
-    app.include_router(query.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+    protected = [Depends(require_api_key)]
+    for router in (query.router, documents.router, feedback.router, openai_compat.router):
+        app.include_router(router, dependencies=protected)
     return app
+
+
+def _check_keys_exist(runtime: Runtime) -> None:
+    with runtime.db.connection() as conn:
+        if active_key_count(conn) == 0:
+            raise ConfigError(
+                "API keys are required (server.require_api_key, or a non-loopback host) but none exists; "
+                "create one with `ragops keys create --name NAME`, or bind to 127.0.0.1"
+            )

@@ -7,20 +7,31 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from ragops.errors import (
+    AuthenticationError,
     ConfigError,
     EmbedderMismatchError,
+    IngestError,
     NotFoundError,
+    OverloadedError,
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
     RagopsError,
+    RateLimitedError,
     StoreError,
+    UnsupportedFormatError,
 )
 
 # Most specific first: the first isinstance match wins.
 _STATUS_BY_ERROR: list[tuple[type[RagopsError], int]] = [
+    (AuthenticationError, 401),
+    (RateLimitedError, 429),
+    (OverloadedError, 503),
+    (UnsupportedFormatError, 415),
+    (IngestError, 422),
     (NotFoundError, 404),
     (EmbedderMismatchError, 409),
     (StoreError, 503),
@@ -31,19 +42,42 @@ _STATUS_BY_ERROR: list[tuple[type[RagopsError], int]] = [
 ]
 
 
-def problem(status: int, detail: str) -> JSONResponse:
+def status_for(exc: RagopsError) -> int:
+    return next((code for kind, code in _STATUS_BY_ERROR if isinstance(exc, kind)), 500)
+
+
+def problem_body(status: int, detail: str) -> dict[str, object]:
+    title = HTTPStatus(status).phrase
+    return {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        # Extension member in OpenAI's error shape, so OpenAI SDKs show the detail instead of "Error code: 404".
+        "error": {"message": detail, "type": title, "code": status},
+    }
+
+
+def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
-        {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail},
-        status_code=status,
-        media_type="application/problem+json",
+        problem_body(status, detail), status_code=status, media_type="application/problem+json", headers=headers
     )
+
+
+def _headers(exc: RagopsError) -> dict[str, str] | None:
+    if isinstance(exc, RateLimitedError):
+        return {"Retry-After": str(int(exc.retry_after_s))}
+    if isinstance(exc, AuthenticationError):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, OverloadedError):
+        return {"Retry-After": "60"}
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RagopsError)
     async def ragops_error(_: Request, exc: RagopsError) -> JSONResponse:
-        status = next((code for kind, code in _STATUS_BY_ERROR if isinstance(exc, kind)), 500)
-        return problem(status, str(exc))
+        return problem(status_for(exc), str(exc), _headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -51,3 +85,7 @@ def install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in error['loc'] if p != 'body')}: {error['msg']}" for error in exc.errors()
         )
         return problem(422, details or "invalid request")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), dict(exc.headers) if exc.headers else None)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ragops.types import GuardOutcome, GuardStage, RetrievalMode, SearchFilters
 
 MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20
+MAX_PAGE_SIZE = 100
+MAX_COMMENT_CHARS = 2000
 
 
 class FiltersRequest(BaseModel):
@@ -82,11 +85,109 @@ class AnswerResponse(BaseModel):
     collection: str
     timings_ms: dict[str, float]
     models: dict[str, str]
+    request_id: str = Field(description="names this answer in POST /v1/feedback")
+    trace_id: str | None = Field(default=None, description="the request's trace, once tracing is enabled")
+
+
+class PassageResponse(BaseModel):
+    rank: int
+    chunk_id: int
+    document_id: int
+    ordinal: int = Field(description="position of the chunk in its document")
+    title: str
+    source: str
+    source_id: str
+    uri: str | None
+    score: float = Field(description="score of the last ranking stage (RRF for hybrid)")
+    similarity: float | None = Field(description="dense cosine similarity, when a dense search ran")
+    text: str
+
+
+class RetrieveResponse(BaseModel):
+    question: str
+    collection: str
+    retrieval_mode: RetrievalMode
+    passages: list[PassageResponse]
+    timings_ms: dict[str, float]
+
+
+class TokenEvent(BaseModel):
+    """`event: token` in the SSE stream: the next piece of the answer."""
+
+    text: str
+
+
+class JobResponse(BaseModel):
+    id: int
+    collection: str
+    filename: str
+    status: Literal["queued", "running", "completed", "failed"]
+    documents_total: int
+    documents_done: int
+    chunks_written: int
+    document_id: int | None = Field(description="the stored document, once the job completed")
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class DocumentResponse(BaseModel):
+    id: int
+    collection: str
+    source: str
+    source_id: str
+    title: str
+    uri: str | None
+    published: date | None
+    metadata: dict[str, Any]
+    chunks: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class DocumentPage(BaseModel):
+    documents: list[DocumentResponse]
+    total: int = Field(description="documents matching the filters, over all pages")
+    limit: int
+    offset: int
+
+
+class CollectionResponse(BaseModel):
+    name: str
+    documents: int
+    chunks: int
+    embedder_id: str | None
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trace_id: str | None = Field(default=None, min_length=1, max_length=200)
+    request_id: str | None = Field(default=None, min_length=1, max_length=200, description="from the answer")
+    rating: Literal[-1, 1] = Field(description="1 = helpful, -1 = not helpful")
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
+
+    @model_validator(mode="after")
+    def names_an_answer(self) -> FeedbackRequest:
+        if self.trace_id is None and self.request_id is None:
+            raise ValueError("say which answer this is about: give its trace_id or request_id")
+        return self
+
+
+class FeedbackResponse(BaseModel):
+    id: int
 
 
 class HealthResponse(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class OpenAIErrorBody(BaseModel):
+    message: str
+    type: str
+    code: int
 
 
 class ProblemDetails(BaseModel):
@@ -96,3 +197,9 @@ class ProblemDetails(BaseModel):
     title: str
     status: int
     detail: str
+    error: OpenAIErrorBody | None = Field(default=None, description="the same, in OpenAI's error shape")
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries: these status codes answer with ProblemDetails."""
+    return {code: {"model": ProblemDetails, "content": {"application/problem+json": {}}} for code in codes}

@@ -78,13 +78,14 @@ class LlamaCppChatModel:
         from llama_cpp import StoppingCriteriaList
 
         started = time.perf_counter()
-        deadline = _Deadline(self._timeout_s)
         turns: Any = [{"role": m.role, "content": m.content} for m in messages]
         formatted = self._formatter(messages=turns)
-        stopping = StoppingCriteriaList([*(formatted.stopping_criteria or []), deadline])
         parts: list[str] = []
         finish_reason = "stop"
         with self._lock:
+            # The clock starts with this caller's turn: waiting behind other requests is not the model being slow.
+            deadline = _Deadline(self._timeout_s)
+            stopping = StoppingCriteriaList([*(formatted.stopping_criteria or []), deadline])
             prompt = self._llama.tokenize(
                 formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
             )

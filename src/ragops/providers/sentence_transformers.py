@@ -35,8 +35,10 @@ class SentenceTransformerEmbedder:
         if dimension is None:
             raise ConfigError(f"cannot tell the embedding dimension of {path}")
         self.dimension = int(dimension)
+        if self._model.max_seq_length is None:
+            raise ConfigError(f"cannot tell the maximum sequence length of {path}")
         # [CLS] and [SEP] take two of the model's positions.
-        self.max_sequence_tokens = int(self._model.max_seq_length or 256) - 2
+        self.max_sequence_tokens = int(self._model.max_seq_length) - 2
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         encoded = self._model.tokenizer(

@@ -1,11 +1,12 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and metrics: open to probes and scrapers, never behind an API key."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from ragops.api.deps import PipelineDep
+from ragops.api.deps import MetricsDep, PipelineDep
 from ragops.api.schemas import HealthResponse
 from ragops.errors import StoreError
 
@@ -30,3 +31,9 @@ def readyz(pipeline: PipelineDep) -> HealthResponse | JSONResponse:
         checks["database"] = str(exc)
         return JSONResponse(HealthResponse(status="unavailable", checks=checks).model_dump(), status_code=503)
     return HealthResponse(status="ok", checks=checks)
+
+
+@router.get("/metrics", response_class=PlainTextResponse, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+def metrics(metrics: MetricsDep) -> PlainTextResponse:
+    """Prometheus text format: request counts and latency histograms by route and status."""
+    return PlainTextResponse(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

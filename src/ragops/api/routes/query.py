@@ -1,32 +1,37 @@
-"""Questions in, cited answers out."""
+"""Questions in: cited answers (whole or streamed as SSE) or ranked passages."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Generator
 from dataclasses import asdict
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
 
-from ragops.api.deps import PipelineDep, SettingsDep
-from ragops.api.schemas import AnswerResponse, CitationResponse, ProblemDetails, QueryRequest, SafetyAttribute
+from ragops.api.deps import MetricsDep, PipelineDep, SettingsDep
+from ragops.api.errors import problem_body, status_for
+from ragops.api.schemas import (
+    AnswerResponse,
+    CitationResponse,
+    PassageResponse,
+    QueryRequest,
+    RetrieveResponse,
+    SafetyAttribute,
+    TokenEvent,
+    problem_responses,
+)
+from ragops.api.sse import SSE_HEADERS, closing_stream, sse_frame, stream_frames
+from ragops.errors import RagopsError
+from ragops.rag.pipeline import QueryPipeline
+from ragops.types import Answer
 
 router = APIRouter(prefix="/v1", tags=["query"])
 
+_ERRORS = problem_responses(401, 404, 409, 413, 422, 429, 502, 503, 504)
 
-@router.post(
-    "/query",
-    response_model=AnswerResponse,
-    responses={code: {"model": ProblemDetails} for code in (404, 409, 422, 502, 503, 504)},
-)
-def query(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -> AnswerResponse:
-    """Answer a question from the collection, citing numbered passages; a guardrail refusal is a 200 with blocked."""
-    collection = request.collection or settings.collection
-    answer = pipeline.answer(
-        request.question,
-        collection=collection,
-        mode=request.mode,
-        top_k=request.top_k,
-        filters=request.filters.to_filters() if request.filters else None,
-    )
+
+def answer_response(answer: Answer, collection: str, request_id: str) -> AnswerResponse:
     return AnswerResponse(
         question=answer.question,
         answer=answer.text,
@@ -38,4 +43,84 @@ def query(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -
         collection=collection,
         timings_ms=answer.timings_ms,
         models=answer.models,
+        request_id=request_id,
+    )
+
+
+@router.post("/query", response_model=AnswerResponse, responses=_ERRORS)
+def query(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -> AnswerResponse:
+    """Answer a question from the collection, citing numbered passages; a guardrail refusal is a 200 with blocked."""
+    collection = request.collection or settings.collection
+    answer = pipeline.answer(
+        request.question,
+        collection=collection,
+        mode=request.mode,
+        top_k=request.top_k,
+        filters=request.filters.to_filters() if request.filters else None,
+    )
+    return answer_response(answer, collection, uuid.uuid4().hex)
+
+
+_STREAM_DOC = (
+    "Server-Sent Events: `event: token` (TokenEvent) as the model writes, then one `event: answer` "
+    "(AnswerResponse, with citations), or `event: error` (ProblemDetails) if generation fails midway. "
+    "Closing the connection stops generation."
+)
+
+
+@router.post(
+    "/query/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": _STREAM_DOC}, **_ERRORS},
+)
+def query_stream(
+    request: QueryRequest, http_request: Request, pipeline: PipelineDep, settings: SettingsDep, metrics: MetricsDep
+) -> StreamingResponse:
+    """Answer a question as a stream of tokens, then the citations."""
+    collection = request.collection or settings.collection
+    pipeline.collection(collection)  # an unknown collection is a 404 before the stream starts
+    frames = _answer_frames(pipeline, request, collection, uuid.uuid4().hex)
+    return StreamingResponse(
+        stream_frames(http_request, frames, metrics), media_type="text/event-stream", headers=SSE_HEADERS
+    )
+
+
+def _answer_frames(
+    pipeline: QueryPipeline, request: QueryRequest, collection: str, request_id: str
+) -> Generator[str, None, None]:
+    events = pipeline.stream_answer(
+        request.question,
+        collection=collection,
+        mode=request.mode,
+        top_k=request.top_k,
+        filters=request.filters.to_filters() if request.filters else None,
+    )
+    try:
+        with closing_stream(events):
+            for event in events:
+                if isinstance(event, Answer):
+                    yield sse_frame(answer_response(event, collection, request_id), "answer")
+                else:
+                    yield sse_frame(TokenEvent(text=event.text), "token")
+    except RagopsError as exc:  # the 200 is already sent: report in-band
+        yield sse_frame(problem_body(status_for(exc), str(exc)), "error")
+
+
+@router.post("/retrieve", response_model=RetrieveResponse, responses=_ERRORS)
+def retrieve(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -> RetrieveResponse:
+    """The ranked passages a question retrieves, without generating an answer."""
+    collection = request.collection or settings.collection
+    mode = request.mode or pipeline.retrieval.mode
+    timings_ms: dict[str, float] = {}
+    found = pipeline.search(
+        request.question,
+        collection=collection,
+        mode=mode,
+        top_k=request.top_k,
+        filters=request.filters.to_filters() if request.filters else None,
+        timings_ms=timings_ms,
+    )
+    passages = [PassageResponse(rank=rank, **asdict(c)) for rank, c in enumerate(found.candidates, start=1)]
+    return RetrieveResponse(
+        question=request.question, collection=collection, retrieval_mode=mode, passages=passages, timings_ms=timings_ms
     )

@@ -20,33 +20,41 @@ def read_text_files(root: Path) -> Iterator[SourceDocument | IngestError]:
         if path.suffix.lower() not in SUFFIXES:
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            yield IngestError("not UTF-8 text; convert it (e.g. `iconv -t utf-8`) and ingest again", str(path))
-            continue
+            raw = path.read_bytes()
         except OSError as exc:
             yield IngestError(f"cannot read: {exc.strerror}", str(path))
             continue
-        if "\x00" in text:
-            yield IngestError("looks binary (NUL bytes), not Markdown or text", str(path))
-            continue
-        if not text.strip():
-            yield IngestError("empty file", str(path))
+        text = decode_text(raw, str(path))
+        if isinstance(text, IngestError):
+            yield text
             continue
         relative = path.relative_to(base).as_posix()
         yield SourceDocument(
             source=SOURCE,
             source_id=relative,
-            title=_title(text, path),
+            title=markdown_title(text, path.stem),
             text=text,
             uri=path.resolve().as_uri(),
-            metadata={"path": relative, "bytes": path.stat().st_size},
+            metadata={"path": relative, "bytes": len(raw)},
         )
 
 
-def _title(text: str, path: Path) -> str:
+def decode_text(raw: bytes, where: str) -> str | IngestError:
+    """UTF-8 text with something in it, or the reason it is not."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return IngestError("not UTF-8 text; convert it (e.g. `iconv -t utf-8`) and ingest again", where)
+    if "\x00" in text:
+        return IngestError("looks binary (NUL bytes), not Markdown or text", where)
+    if not text.strip():
+        return IngestError("empty file", where)
+    return text
+
+
+def markdown_title(text: str, stem: str) -> str:
     """The first Markdown heading, else the file name."""
     for line in text.splitlines()[:20]:
         if line.startswith("# "):
             return line[2:].strip()
-    return path.stem.replace("_", " ").replace("-", " ")
+    return stem.replace("_", " ").replace("-", " ")

@@ -1,0 +1,1 @@
+"""Benchmarks run from the CLI (`ragops bench ...`)."""
