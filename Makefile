@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 # build it portable, not with -march=native baked into a cached wheel.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: install run serve ingest test lint typecheck clean
+.PHONY: install run serve ingest test lint typecheck browser clean
 
 install: $(STAMP)
 
@@ -29,8 +29,15 @@ serve: install
 ingest: install
 	$(BIN)/ragops ingest
 
-test: install lint typecheck  ## the whole suite: lint, types, tests on the real database and models
+test: install lint typecheck browser  ## the whole suite: lint, types, tests on the real database and models
 	$(BIN)/pytest
+
+# The web page is tested in Debian's headless Chromium (Playwright's own download cannot work offline).
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "note: install chromium and chromium-driver (apt) to run the browser test; it is skipped without them"; fi
 
 lint: install
 	$(BIN)/ruff check src tests
