@@ -69,6 +69,31 @@ class ServerSettings(_Section):
     max_question_chars: int = Field(default=2000, ge=1)
 
 
+TraceSinkKind = Literal["postgres", "mlflow", "otlp", "console"]
+
+
+class ModelPrice(_Section):
+    input_per_million_usd: float = Field(ge=0.0)
+    output_per_million_usd: float = Field(ge=0.0)
+
+
+class TracingSettings(_Section):
+    sinks: tuple[TraceSinkKind, ...] = Field(
+        default=("postgres", "mlflow"),
+        description="where finished traces go; postgres is what `ragops traces` reads back; () = nowhere",
+    )
+    mlflow_tracking_uri: str | None = Field(default=None, description="unset = sqlite:///<home>/mlflow.db")
+    mlflow_experiment: str = Field(default="ragops", min_length=1)
+    otlp_endpoint: str = Field(default="http://127.0.0.1:4318/v1/traces", description="OTLP/HTTP protobuf")
+    otlp_timeout_s: float = Field(default=5.0, gt=0, description="one export, retries included")
+    queue_size: int = Field(default=1000, ge=1, description="finished traces waiting for export; more are dropped")
+    flush_timeout_s: float = Field(default=5.0, ge=0, description="how long shutdown waits for the queue")
+    redact_payloads: bool = Field(default=False, description="keep only the sizes of questions, prompts, answers")
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict, description="model id -> USD per million tokens, for the estimated cost of a call"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAGOPS_", env_nested_delimiter="__", extra="forbid", frozen=True)
 
@@ -81,6 +106,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     server: ServerSettings = ServerSettings()
+    tracing: TracingSettings = TracingSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -97,6 +123,10 @@ class Settings(BaseSettings):
     @property
     def pgdata(self) -> Path:
         return self.home / "pgdata"
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        return self.tracing.mlflow_tracking_uri or f"sqlite:///{self.home / 'mlflow.db'}"
 
 
 def load_settings(

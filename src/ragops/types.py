@@ -82,3 +82,4 @@ class Answer:
     retrieval_mode: RetrievalMode
     timings_ms: dict[str, float]
     models: dict[str, str]
+    trace_id: str = ""  # look it up with `ragops traces show`

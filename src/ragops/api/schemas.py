@@ -68,6 +68,7 @@ class AnswerResponse(BaseModel):
     collection: str
     timings_ms: dict[str, float]
     models: dict[str, str]
+    trace_id: str = Field(description="this request's trace: `ragops traces show <trace_id>`")
 
 
 class HealthResponse(BaseModel):

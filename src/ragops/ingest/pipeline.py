@@ -11,7 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TypeVar
 
 from ragops.config import ChunkingSettings
@@ -25,6 +25,7 @@ from ragops.store import runs as runs_repo
 from ragops.store.connection import Connection
 from ragops.store.database import Database
 from ragops.store.documents import ChunkRow, DocumentKey, DocumentRow
+from ragops.tracing.spans import set_attributes, span, start_trace
 from ragops.types import ChunkDraft, SourceDocument
 
 # Below this many new documents, inserting into the live HNSW index costs less than rebuilding it.
@@ -57,7 +58,26 @@ def ingest_documents(
     batch_documents: int = 64,
     on_progress: ProgressCallback | None = None,
 ) -> IngestReport:
-    """Ingest `items` into `collection`; source errors are counted and reported, never fatal."""
+    """Ingest `items` into `collection`; source errors are counted and reported, never fatal. Traced."""
+    attributes = {"ragops.collection": collection, "ragops.ingest.source": source, "ragops.ingest.location": location}
+    with start_trace("ingest", attributes):
+        report = _ingest(db, embedder, items, collection, source, location, chunking, batch_documents, on_progress)
+        set_attributes({f"ragops.ingest.{name}": value for name, value in asdict(report.counts).items()})
+        set_attributes({"ragops.ingest.run_id": report.run_id, "ragops.ingest.errors": len(report.errors)})
+    return report
+
+
+def _ingest(
+    db: Database,
+    embedder: Embedder,
+    items: Iterable[SourceDocument | IngestError],
+    collection: str,
+    source: str,
+    location: str,
+    chunking: ChunkingSettings,
+    batch_documents: int,
+    on_progress: ProgressCallback | None,
+) -> IngestReport:
     started = time.perf_counter()
     with db.connection() as conn:
         target = collections_repo.get_or_create_collection(conn, collection)
@@ -85,9 +105,11 @@ def ingest_documents(
             with db.connection() as conn:
                 collections_repo.drop_vector_index(conn, target)
         for batch in _batched(pending, batch_documents):
-            with db.connection() as conn:
+            with span("ingest_batch"), db.connection() as conn:
                 rows = _embed(conn, target.id, embedder, batch, chunking, counts)
                 documents_repo.write_documents(conn, target.id, rows)
+                chunks = sum(len(r.chunks) for r in rows)
+                set_attributes({"ragops.ingest.documents": len(batch), "ragops.ingest.chunks": chunks})
             if on_progress:
                 on_progress(len(batch), sum(len(r.chunks) for r in rows), len(documents))
         with db.connection() as conn:
@@ -174,7 +196,8 @@ def _embed(
     counts.chunks_reused += len(vectors)
     missing = [h for h in unique if h not in vectors]
     if missing:
-        computed = embedder.embed_documents([unique[h] for h in missing])
+        with span("embed", {"ragops.embed.texts": len(missing), "ragops.embed.model": embedder.model_id}):
+            computed = embedder.embed_documents([unique[h] for h in missing])
         vectors.update(zip(missing, computed, strict=True))
         counts.chunks_embedded += len(missing)
     return [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ragops.config import LLMSettings, RetrievalSettings
 from ragops.providers.base import ChatMessage, ChatModel, Embedder
@@ -13,6 +13,8 @@ from ragops.rag.retrieval import Retrieval, retrieve
 from ragops.store.collections import Collection, check_embedder, require_collection
 from ragops.store.database import Database
 from ragops.timing import timed
+from ragops.tracing.attributes import candidate_attributes, generation_attributes
+from ragops.tracing.spans import set_attributes, set_payload, start_trace
 from ragops.types import Answer, Candidate, Citation, RetrievalMode, SearchFilters
 
 NO_CONTEXT_ANSWER = (
@@ -49,18 +51,22 @@ class QueryPipeline:
         timings_ms: dict[str, float] | None = None,
     ) -> Retrieval:
         timings_ms = {} if timings_ms is None else timings_ms
+        mode = mode or self.retrieval.mode
         with timed(timings_ms, "retrieve"):
-            return retrieve(
+            set_payload("ragops.query", question)
+            found = retrieve(
                 self.db,
                 self.embedder,
                 self.collection(collection),
                 question,
-                mode=mode or self.retrieval.mode,
+                mode=mode,
                 limit=top_k or self.retrieval.top_k,
                 settings=self.retrieval,
                 filters=filters,
                 timings_ms=timings_ms,
             )
+            set_attributes({"ragops.retrieval.mode": mode, **candidate_attributes(found.candidates)})
+            return found
 
     def answer(
         self,
@@ -71,8 +77,31 @@ class QueryPipeline:
         top_k: int | None = None,
         filters: SearchFilters | None = None,
     ) -> Answer:
-        timings_ms: dict[str, float] = {}
+        """The cited answer, with the id of its trace (one span per stage)."""
         mode = mode or self.retrieval.mode
+        with start_trace("answer", {"ragops.collection": collection, "ragops.retrieval.mode": mode}) as root:
+            set_payload("ragops.question", question)
+            answer = self._answer(question, collection=collection, mode=mode, top_k=top_k, filters=filters)
+            set_attributes(
+                {
+                    "ragops.is_refusal": answer.is_refusal,
+                    "ragops.citations": len(answer.citations),
+                    "ragops.citations.cited": sum(c.cited for c in answer.citations),
+                }
+            )
+            set_payload("ragops.answer", answer.text)
+        return replace(answer, trace_id=root.trace_id)
+
+    def _answer(
+        self,
+        question: str,
+        *,
+        collection: str,
+        mode: RetrievalMode,
+        top_k: int | None,
+        filters: SearchFilters | None,
+    ) -> Answer:
+        timings_ms: dict[str, float] = {}
         found = self.search(
             question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
         )
@@ -82,11 +111,22 @@ class QueryPipeline:
         with timed(timings_ms, "assemble"):
             context = self._assemble(found.candidates, question)
         with timed(timings_ms, "generate"):
+            messages = self._messages(context, question)
             completion = self.llm.complete(
-                self._messages(context, question),
-                max_tokens=self.generation.max_tokens,
-                temperature=self.generation.temperature,
+                messages, max_tokens=self.generation.max_tokens, temperature=self.generation.temperature
             )
+            set_attributes(
+                generation_attributes(
+                    model_id=completion.model_id,
+                    input_tokens=completion.prompt_tokens,
+                    output_tokens=completion.completion_tokens,
+                    finish_reason=completion.finish_reason,
+                    max_tokens=self.generation.max_tokens,
+                    temperature=self.generation.temperature,
+                )
+            )
+            set_payload("gen_ai.prompt", "\n\n".join(f"[{m.role}]\n{m.content}" for m in messages))
+            set_payload("gen_ai.completion", completion.text)
         text, cited = cited_numbers(completion.text, len(context.passages))
         citations = [_citation(n, c, n in cited) for n, c in enumerate(context.passages, start=1)]
         return Answer(question, text, citations, False, mode, timings_ms, models)

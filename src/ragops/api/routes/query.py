@@ -36,4 +36,5 @@ def query(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -
         collection=collection,
         timings_ms=answer.timings_ms,
         models=answer.models,
+        trace_id=answer.trace_id,
     )
