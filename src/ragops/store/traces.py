@@ -26,7 +26,8 @@ class TraceRow:
 
 def insert_trace(conn: Connection, row: TraceRow) -> None:
     conn.execute(
-        "INSERT INTO traces (trace_id, name, started_at, duration_ms, status, attributes, spans) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (trace_id) DO NOTHING",
+        "INSERT INTO traces (trace_id, name, started_at, duration_ms, status, attributes, spans)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (trace_id) DO NOTHING",
         (row.trace_id, row.name, row.started_at, row.duration_ms, row.status, Jsonb(row.attributes), Jsonb(row.spans)),
     )
 

@@ -30,7 +30,10 @@ def _label(span: Span, header: str = "") -> Text:
     text.append(f"  {span.duration_ms:.1f} ms", style="cyan")
     if span.error:
         text.append(f"  {span.error}", style="red")
-    for key, value in span.attributes.items():
+    shown = span.attributes
+    # Sorted: the store (jsonb) does not keep insertion order. A payload's size is noise beside the payload.
+    for key in sorted(k for k in shown if not (k.endswith(".chars") and k.removesuffix(".chars") in shown)):
+        value = shown[key]
         text.append(f"\n{key}=", style="dim")
         text.append(_short(value))
     return text

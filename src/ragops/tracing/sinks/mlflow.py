@@ -14,7 +14,8 @@ _SPAN_TYPES = {
     "dense": "RETRIEVER",
     "keyword": "RETRIEVER",
     "embed_query": "EMBEDDING",
-    "ingest_batch": "EMBEDDING",
+    "ingest_batch": "CHAIN",
+    "embed": "EMBEDDING",
     "generate": "LLM",
 }
 _INPUT_KEYS = ("ragops.question", "gen_ai.prompt")
