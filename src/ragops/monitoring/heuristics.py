@@ -67,13 +67,14 @@ def heuristic_metrics(samples: list[AnswerSample]) -> dict[str, float | None]:
     }
 
 
-def negative_feedback_rate(conn: Connection, since: datetime) -> float | None:
-    """Share of ratings that are negative since `since`; None without a feedback table or ratings."""
+def negative_feedback_rate(conn: Connection, since: datetime, until: datetime) -> float | None:
+    """Share of ratings in the window that are negative; None without a feedback table or ratings."""
     exists = conn.execute("SELECT to_regclass('feedback') IS NOT NULL").fetchone()
     if not exists or not exists[0]:
         return None
     row: Any = conn.execute(
-        "SELECT count(*) FILTER (WHERE rating < 0), count(*) FROM feedback WHERE created_at >= %s", (since,)
+        "SELECT count(*) FILTER (WHERE rating < 0), count(*) FROM feedback WHERE created_at BETWEEN %s AND %s",
+        (since, until),
     ).fetchone()
     return _rate(row[0], row[1])
 

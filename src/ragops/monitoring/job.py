@@ -32,14 +32,21 @@ class MonitoringResult:
 
 
 def run_monitoring(
-    db: Database, judge: ChatModel, *, window: timedelta, judge_sample: int, seed: int | None = None
+    db: Database,
+    judge: ChatModel,
+    *,
+    window: timedelta,
+    judge_sample: int,
+    seed: int | None = None,
+    until: datetime | None = None,
 ) -> MonitoringResult:
-    """Heuristics over every answer trace in the window; the judge over a random sample of the answered ones."""
-    until = datetime.now(UTC)
+    """Heuristics over every answer trace in (until - window, until]; the judge over a sample of the answered ones."""
+    until = until or datetime.now(UTC)
     since = until - window
     with db.connection() as conn:
-        samples = [answer_sample(row) for row in recent_traces(conn, since, MAX_TRACES, name="answer")]
-        feedback = negative_feedback_rate(conn, since)
+        rows = recent_traces(conn, since, MAX_TRACES, name="answer", until=until)
+        samples = [answer_sample(row) for row in rows]
+        feedback = negative_feedback_rate(conn, since, until)
     result = MonitoringResult(since, until, heuristic_metrics(samples))
     result.metrics["negative_feedback_rate"] = feedback
     result.latencies_ms = [s.duration_ms for s in samples if not s.failed]

@@ -32,13 +32,15 @@ def insert_trace(conn: Connection, row: TraceRow) -> None:
     )
 
 
-def recent_traces(conn: Connection, since: datetime, limit: int, name: str | None = None) -> list[TraceRow]:
-    """Newest first."""
+def recent_traces(
+    conn: Connection, since: datetime, limit: int, name: str | None = None, until: datetime | None = None
+) -> list[TraceRow]:
+    """Traces started in [since, until] (until unset: now), newest first."""
     rows = conn.execute(
-        "SELECT trace_id, name, started_at, duration_ms, status, attributes, spans"
-        " FROM traces WHERE started_at >= %s AND (%s::text IS NULL OR name = %s)"
-        " ORDER BY started_at DESC LIMIT %s",
-        (since, name, name, limit),
+        "SELECT trace_id, name, started_at, duration_ms, status, attributes, spans FROM traces"
+        " WHERE started_at >= %(since)s AND (%(until)s::timestamptz IS NULL OR started_at <= %(until)s)"
+        " AND (%(name)s::text IS NULL OR name = %(name)s) ORDER BY started_at DESC LIMIT %(limit)s",
+        {"since": since, "until": until, "name": name, "limit": limit},
     ).fetchall()
     return [TraceRow(*row) for row in rows]
 

@@ -81,15 +81,20 @@ class _Active:
 
 
 _current: ContextVar[_Active | None] = ContextVar("ragops_span", default=None)
-_on_finish: Callable[[FinishedTrace], None] | None = None
+_on_finish: Callable[[FinishedTrace], None] | None = None  # set through configure()
 _redact_payloads = False
 
 
-def configure(on_finish: Callable[[FinishedTrace], None] | None, *, redact_payloads: bool) -> None:
-    """Install where finished traces go (None: nowhere) and whether payload texts are kept."""
+TraceHandler = Callable[[FinishedTrace], None]
+
+
+def configure(on_finish: TraceHandler | None, *, redact_payloads: bool) -> tuple[TraceHandler | None, bool]:
+    """Install where finished traces go (None: nowhere) and whether payload texts are kept; returns the previous."""
     global _on_finish, _redact_payloads
+    previous = _on_finish, _redact_payloads
     _on_finish = on_finish
     _redact_payloads = redact_payloads
+    return previous
 
 
 @contextmanager

@@ -136,10 +136,10 @@ def _add_cost(trace: FinishedTrace, prices: Mapping[str, ModelPrice]) -> None:
 
 @contextmanager
 def use_tracer(tracer: Tracer, *, close_timeout_s: float) -> Iterator[Tracer]:
-    """Send every trace finished inside the block to `tracer`; flush (bounded) and stop it on exit."""
-    configure(tracer.submit, redact_payloads=tracer.redact_payloads)
+    """Send every trace finished inside the block to `tracer`; on exit restore the previous one, stop this one."""
+    previous, redact = configure(tracer.submit, redact_payloads=tracer.redact_payloads)
     try:
         yield tracer
     finally:
-        configure(None, redact_payloads=False)
+        configure(previous, redact_payloads=redact)
         tracer.close(close_timeout_s)
