@@ -57,7 +57,7 @@ def heuristic_metrics(samples: list[AnswerSample]) -> dict[str, float | None]:
         "traces": float(len(samples)),
         "failure_rate": _rate(sum(s.failed for s in samples), len(samples)),
         "refusal_rate": _rate(sum(s.is_refusal for s in completed), len(completed)),
-        "empty_answer_rate": _rate(sum(s.answer_chars == 0 for s in answered), len(answered)),
+        "empty_answer_rate": _rate(sum(_is_empty(s) for s in answered), len(answered)),
         "uncited_answer_rate": _rate(sum(s.cited == 0 for s in answered), len(answered)),
         "latency_p50_ms": median,
         "latency_p95_ms": _percentile(latencies, 0.95),
@@ -77,6 +77,11 @@ def negative_feedback_rate(conn: Connection, since: datetime, until: datetime) -
         (since, until),
     ).fetchone()
     return _rate(row[0], row[1])
+
+
+def _is_empty(sample: AnswerSample) -> bool:
+    # Redacted traces keep only the size.
+    return not sample.answer.strip() if sample.answer is not None else sample.answer_chars == 0
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -37,7 +37,7 @@ def parse_judge_output(text: str) -> JudgeScores:
         if isinstance(parsed, dict) and {"groundedness", "relevance"} <= parsed.keys():
             return JudgeScores(_grade(parsed["groundedness"], text), _grade(parsed["relevance"], text))
     found = {
-        key: re.search(rf"{key}\W{{0,4}}(-?\d+(?:\.\d+)?)", text, re.IGNORECASE)
+        key: re.search(rf"{key}[\s\"':=]{{0,4}}(-?\d+(?:\.\d+)?)", text, re.IGNORECASE)
         for key in ("groundedness", "relevance")
     }
     if found["groundedness"] and found["relevance"]:
