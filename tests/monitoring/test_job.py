@@ -87,9 +87,10 @@ def test_heuristics_judge_report_and_mlflow_run_on_seeded_traces(seeded: Runtime
     assert set(result.judged) | set(result.judge_failures) == {f"{n:032x}" for n in (1, 2, 3, 5, 7, 8)}
     assert result.judge_failures[f"{8:032x}"] == "payloads redacted"
     assert metrics["judged"] == len(result.judged) and metrics["judge_failures"] == len(result.judge_failures)
+    assert result.judged, result.judge_failures  # the worked examples make even SmolLM2 reply in the format
     for name in ("groundedness", "answer_relevance"):
         value = metrics[name]
-        assert (value is None) if not result.judged else (0.0 <= value <= 1.0 and not math.isnan(value))
+        assert value is not None and 0.0 <= value <= 1.0 and not math.isnan(value)
     print(f"\njudge: {len(result.judged)} judged, {len(result.judge_failures)} left out: {result.judge_failures}")
 
     report = write_report(result, tmp_path)

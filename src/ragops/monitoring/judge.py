@@ -13,7 +13,8 @@ from ragops.providers.base import ChatMessage, ChatModel
 from ragops.rag.prompts import load_prompt
 
 SCALE = (1.0, 5.0)
-JUDGE_MAX_TOKENS = 64
+JUDGE_MAX_TOKENS = 32  # a grade object is ~15 tokens
+EXAMPLE_SEPARATOR = "\n---\n"  # judge_examples.md alternates user and assistant turns
 _OBJECT = re.compile(r"\{[^{}]*\}", re.DOTALL)
 
 
@@ -56,10 +57,17 @@ def _grade(value: Any, text: str) -> float:
     return (number - low) / (high - low)
 
 
+def _examples() -> list[ChatMessage]:
+    """Worked examples as earlier turns: small models copy a format shown far better than one described."""
+    turns = load_prompt("judge_examples").render().split(EXAMPLE_SEPARATOR)
+    return [ChatMessage("user" if i % 2 == 0 else "assistant", turn.strip()) for i, turn in enumerate(turns)]
+
+
 def judge_answer(llm: ChatModel, *, question: str, context: str, answer: str) -> JudgeScores:
     """Raises JudgeOutputError when the reply cannot be read (or ProviderError when the model fails)."""
     messages = [
         ChatMessage("system", load_prompt("judge_system").render()),
+        *_examples(),
         ChatMessage("user", load_prompt("judge_user").render(context=context, question=question, answer=answer)),
     ]
     completion = llm.complete(messages, max_tokens=JUDGE_MAX_TOKENS, temperature=0.0)
