@@ -37,10 +37,12 @@ config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 traces_app = typer.Typer(help="Traces of answers and ingestion runs.", no_args_is_help=True)
 mlflow_app = typer.Typer(help="The MLflow tracking store (traces, monitoring runs).", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(traces_app, name="traces")
 app.add_typer(mlflow_app, name="mlflow")
+app.add_typer(bench_app, name="bench")
 
 console = Console()
 errors = Console(stderr=True)
@@ -134,6 +136,7 @@ def ingest(
     profile: ProfileOption = None,
 ) -> None:
     """Ingest documents: clean, chunk, embed, store. Unchanged documents are skipped."""
+    from ragops.guardrails.registry import ingest_redactor
     from ragops.ingest.pipeline import ingest_documents
     from ragops.ingest.sources.arxiv_jsonl import read_arxiv_jsonl
     from ragops.ingest.sources.files import read_text_files
@@ -163,6 +166,7 @@ def ingest(
                 location=str(path),
                 chunking=settings.chunking,
                 on_progress=advance,
+                redact=ingest_redactor(settings.guardrails),
             )
     except RagopsError as exc:
         _fail(exc)
@@ -247,12 +251,20 @@ def ask(
 
 
 def _print_answer(answer: Answer) -> None:
-    console.print(answer.text, highlight=False)
+    if answer.blocked:
+        console.print(f"[bold red]blocked[/] {answer.text}", highlight=False)
+    else:
+        console.print(answer.text, highlight=False)
     if answer.citations:
         console.print()
         for citation in answer.citations:
             marker = "[bold]" if citation.cited else "[dim]"
             console.print(f"{marker}[{citation.number}] {citation.title}[/] {citation.uri or ''}", highlight=False)
+    for verdict in answer.safety:
+        if verdict.outcome != "passed":
+            console.print(
+                f"[yellow]{verdict.stage} guard {verdict.guard}: {verdict.outcome}[/] {'; '.join(verdict.reasons)}"
+            )
     stages = ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in answer.timings_ms.items())
     console.print(f"[dim]{answer.retrieval_mode} · {stages}[/]")
     console.print(f"[dim]trace {answer.trace_id} (ragops traces show {answer.trace_id[:12]})[/]")
@@ -384,6 +396,57 @@ def monitor(
     )
     console.print(report.read_text(encoding="utf-8"), highlight=False, markup=False)
     console.print(f"[bold green]report[/] {report}  ·  MLflow run {run_id}")
+
+
+@bench_app.command("guardrails")
+def bench_guardrails_command(
+    testset: Annotated[Path, typer.Option(help="labelled JSON-lines test set")] = Path(
+        "benchmarks/guardrails/testset.jsonl"
+    ),
+    limit: Annotated[int | None, typer.Option(min=1, help="only the first N cases")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of the table")] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Precision, recall, false-positive rate and added latency of the profile's input guards."""
+    from ragops.guardrails.bench import bench_guardrails, load_testset
+    from ragops.guardrails.registry import GuardResources, build_policies
+    from ragops.providers.registry import build_embedder
+
+    settings = _settings(profile)
+    try:
+        cases = load_testset(testset)[:limit]
+        guards = settings.guardrails.input
+        # Loading MiniLM takes seconds: only when a configured guard uses it.
+        embedder = build_embedder(settings.embedder) if any(g.needs_embedder for g in guards) else None
+        policies = build_policies(guards, GuardResources(embedder), "input")
+        report = bench_guardrails(policies, cases)
+    except RagopsError as exc:
+        _fail(exc)
+    if as_json:
+        for line in report.json_lines():
+            typer.echo(line)
+        return
+    table = Table("guard", "positives", "precision", "recall", "FPR (benign)", "p50 ms", "p95 ms")
+    for score in report.guards:
+        table.add_row(
+            score.guard,
+            str(score.positives),
+            _ratio(score.precision),
+            _ratio(score.recall),
+            _ratio(score.false_positive_rate),
+            f"{score.latency_p50_ms:.2f}",
+            f"{score.latency_p95_ms:.2f}",
+        )
+    table.add_row(
+        "all input guards", "", "", "", _ratio(report.false_positive_rate),
+        f"{report.latency_p50_ms:.2f}", f"{report.latency_p95_ms:.2f}", style="bold",
+    )  # fmt: skip
+    console.print(table)
+    console.print(f"[dim]{report.cases} cases, {report.benign} benign; {testset}[/]")
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 @app.command()

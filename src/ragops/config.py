@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ragops.errors import ConfigError
@@ -94,6 +94,118 @@ class TracingSettings(_Section):
     )
 
 
+GuardAction = Literal["block", "redact", "flag"]
+PiiEntity = Literal[
+    "email", "phone", "card", "iban", "ssn", "ip_address", "aws_access_key", "secret_token", "private_key"
+]
+ALL_PII_ENTITIES: tuple[PiiEntity, ...] = (
+    "email",
+    "phone",
+    "card",
+    "iban",
+    "ssn",
+    "ip_address",
+    "aws_access_key",
+    "secret_token",
+    "private_key",
+)
+
+
+class _GuardSettings(_Section):
+    """One policy: a guard and what to do when it triggers (on chunks, block = drop the chunk)."""
+
+    can_redact: ClassVar[bool] = False
+    needs_embedder: ClassVar[bool] = False
+    kind: str
+    action: GuardAction = "block"
+    name: str | None = Field(default=None, description="shown in safety attributes; unset = the kind")
+
+    @model_validator(mode="after")
+    def _redact_needs_a_redactor(self) -> _GuardSettings:
+        if self.action == "redact" and not self.can_redact:
+            raise ValueError(f"guard {self.label!r} cannot redact: use action block or flag")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind
+
+
+class PiiGuardSettings(_GuardSettings):
+    can_redact: ClassVar[bool] = True
+    kind: Literal["pii"] = "pii"
+    action: GuardAction = "redact"
+    entities: tuple[PiiEntity, ...] = ALL_PII_ENTITIES
+
+
+class InjectionGuardSettings(_GuardSettings):
+    kind: Literal["injection"] = "injection"
+    threshold: float = Field(default=0.5, gt=0.0, le=1.0, description="rule score at or above which it triggers")
+
+
+class DeniedTopic(_Section):
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    examples: tuple[str, ...] = ()
+
+
+class DeniedTopicsGuardSettings(_GuardSettings):
+    needs_embedder: ClassVar[bool] = True
+    kind: Literal["denied_topics"] = "denied_topics"
+    topics: tuple[DeniedTopic, ...] = Field(min_length=1)
+    threshold: float = Field(default=0.6, ge=-1.0, le=1.0, description="cosine to a topic text that triggers")
+
+
+class GroundingGuardSettings(_GuardSettings):
+    needs_embedder: ClassVar[bool] = True
+    kind: Literal["grounding"] = "grounding"
+    action: GuardAction = "flag"
+    method: Literal["embedding", "llm_judge"] = "embedding"
+    min_similarity: float = Field(
+        default=0.45,
+        ge=-1.0,
+        le=1.0,
+        description="a sentence whose best cosine to a passage sentence is below is unsupported",
+    )
+    max_unsupported_ratio: float = Field(default=0.0, ge=0.0, lt=1.0, description="share of sentences tolerated")
+
+
+class BedrockGuardSettings(_GuardSettings):
+    can_redact: ClassVar[bool] = True
+    kind: Literal["bedrock"] = "bedrock"
+    guardrail_id: str = Field(min_length=1, description="AWS Bedrock guardrail identifier or ARN")
+    guardrail_version: str = Field(default="DRAFT", min_length=1)
+    region: str = "us-east-1"
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+GuardSettings = Annotated[
+    PiiGuardSettings
+    | InjectionGuardSettings
+    | DeniedTopicsGuardSettings
+    | GroundingGuardSettings
+    | BedrockGuardSettings,
+    Field(discriminator="kind"),
+]
+
+
+class GuardrailsSettings(_Section):
+    """Ordered policies per stage: input (the question), chunks (retrieved passages), output (the answer)."""
+
+    input: tuple[GuardSettings, ...] = (PiiGuardSettings(), InjectionGuardSettings())
+    chunks: tuple[GuardSettings, ...] = (InjectionGuardSettings(),)
+    # PII first: later verdicts quote answer sentences, which must already be redacted.
+    output: tuple[GuardSettings, ...] = (PiiGuardSettings(), GroundingGuardSettings())
+    redact_pii_on_ingest: bool = Field(default=False, description="replace PII in documents before they are stored")
+
+    @field_validator("input", "chunks")
+    @classmethod
+    def _grounding_needs_an_answer(cls, value: tuple[GuardSettings, ...]) -> tuple[GuardSettings, ...]:
+        if any(policy.kind == "grounding" for policy in value):
+            raise ValueError("the grounding guard checks answers: list it under guardrails.output")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAGOPS_", env_nested_delimiter="__", extra="forbid", frozen=True)
 
@@ -107,6 +219,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     server: ServerSettings = ServerSettings()
     tracing: TracingSettings = TracingSettings()
+    guardrails: GuardrailsSettings = GuardrailsSettings()
 
     @classmethod
     def settings_customise_sources(

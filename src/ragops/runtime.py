@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ragops.config import Settings
+from ragops.guardrails.registry import GuardResources, build_guardrails
+from ragops.guardrails.vectors import SharedQueryEmbedder
 from ragops.providers.base import ChatModel, Embedder
 from ragops.providers.registry import build_chat_model, build_embedder
 from ragops.rag.pipeline import QueryPipeline
@@ -26,12 +28,14 @@ class Runtime:
     def pipeline(self) -> QueryPipeline:
         if self.llm is None:
             raise RuntimeError("runtime opened without an LLM")
+        embedder = SharedQueryEmbedder(self.embedder)  # the denied-topics guard and retrieval embed the question once
         return QueryPipeline(
             db=self.db,
-            embedder=self.embedder,
+            embedder=embedder,
             llm=self.llm,
             retrieval=self.settings.retrieval,
             generation=self.settings.llm,
+            guardrails=build_guardrails(self.settings.guardrails, GuardResources(embedder, self.llm)),
         )
 
 

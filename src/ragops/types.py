@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any, Literal
 
 RetrievalMode = Literal["dense", "keyword", "hybrid"]
+GuardStage = Literal["input", "chunks", "output"]
+GuardOutcome = Literal["passed", "blocked", "redacted", "flagged"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,19 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class GuardVerdict:
+    """What one guard decided at one stage: the safety attribute reported with every answer."""
+
+    guard: str
+    kind: str
+    stage: GuardStage
+    outcome: GuardOutcome
+    score: float  # 0 = nothing found, 1 = certain; the guard's own scale
+    reasons: tuple[str, ...] = ()
+    latency_ms: float = 0.0
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
@@ -82,4 +97,6 @@ class Answer:
     retrieval_mode: RetrievalMode
     timings_ms: dict[str, float]
     models: dict[str, str]
+    blocked: bool = False  # a guardrail refused the question or withheld the answer
+    safety: list[GuardVerdict] = field(default_factory=list)
     trace_id: str = ""  # look it up with `ragops traces show`

@@ -69,7 +69,7 @@ def test_ingestion_throughput_counts_documents_and_chunks_per_collection(tracer:
 
 
 def test_guard_blocks_are_counted_by_guard() -> None:
-    before = _value("ragops_guard_blocks_total", {"guard": "prompt_injection"})
-    record_guard_block("prompt_injection")
-    record_guard_block("prompt_injection")
-    assert _value("ragops_guard_blocks_total", {"guard": "prompt_injection"}) == before + 2
+    before = _value("ragops_guard_blocks_total", {"guard": "prompt_injection", "stage": "input"})
+    record_guard_block("prompt_injection", "input")
+    record_guard_block("prompt_injection", "input")
+    assert _value("ragops_guard_blocks_total", {"guard": "prompt_injection", "stage": "input"}) == before + 2

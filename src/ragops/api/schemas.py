@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ragops.types import RetrievalMode, SearchFilters
+from ragops.types import GuardOutcome, GuardStage, RetrievalMode, SearchFilters
 
 MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20
@@ -59,11 +59,25 @@ class CitationResponse(BaseModel):
     cited: bool = Field(description="the answer text refers to this passage as [number]")
 
 
+class SafetyAttribute(BaseModel):
+    """One guard's verdict on one stage of the request."""
+
+    guard: str
+    kind: str
+    stage: GuardStage
+    outcome: GuardOutcome
+    score: float
+    reasons: list[str]
+    latency_ms: float
+
+
 class AnswerResponse(BaseModel):
-    question: str
+    question: str = Field(description="the question as the guardrails passed it on (PII redacted)")
     answer: str
     citations: list[CitationResponse]
-    is_refusal: bool = Field(description="nothing relevant was found, so the model was not asked")
+    is_refusal: bool = Field(description="nothing relevant was found or a guardrail refused, so there is no answer")
+    blocked: bool = Field(default=False, description="a guardrail refused the question or withheld the answer")
+    safety: list[SafetyAttribute] = Field(default_factory=list, description="every guard's verdict, in order")
     retrieval_mode: RetrievalMode
     collection: str
     timings_ms: dict[str, float]

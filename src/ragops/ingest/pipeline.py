@@ -57,75 +57,68 @@ def ingest_documents(
     chunking: ChunkingSettings,
     batch_documents: int = 64,
     on_progress: ProgressCallback | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> IngestReport:
-    """Ingest `items` into `collection`; source errors are counted and reported, never fatal. Traced."""
+    """Ingest `items` into `collection`; source errors are counted and reported, never fatal.
+
+    `redact` (guardrails' PII redaction, by config) rewrites titles and texts before anything is stored.
+    The run is one trace, with a span per batch and its embedding time.
+    """
     attributes = {"ragops.collection": collection, "ragops.ingest.source": source, "ragops.ingest.location": location}
     with start_trace("ingest", attributes):
-        report = _ingest(db, embedder, items, collection, source, location, chunking, batch_documents, on_progress)
-        set_attributes({f"ragops.ingest.{name}": value for name, value in asdict(report.counts).items()})
-        set_attributes({"ragops.ingest.run_id": report.run_id, "ragops.ingest.errors": len(report.errors)})
-    return report
-
-
-def _ingest(
-    db: Database,
-    embedder: Embedder,
-    items: Iterable[SourceDocument | IngestError],
-    collection: str,
-    source: str,
-    location: str,
-    chunking: ChunkingSettings,
-    batch_documents: int,
-    on_progress: ProgressCallback | None,
-) -> IngestReport:
-    started = time.perf_counter()
-    with db.connection() as conn:
-        target = collections_repo.get_or_create_collection(conn, collection)
-        target = collections_repo.bind_embedder(conn, target, embedder.model_id, embedder.dimension)
-        run_id = runs_repo.start_run(conn, target.id, source, location)
-    report = IngestReport(run_id=run_id, collection=collection, counts=runs_repo.RunCounts())
-    counts = report.counts
-    try:
-        documents = []
-        for item in items:
-            if isinstance(item, IngestError):
-                counts.documents_failed += 1
-                report.errors.append(str(item))
-            else:
-                documents.append(_normalise(item))
-        counts.documents_seen = len(documents) + counts.documents_failed
+        started = time.perf_counter()
         with db.connection() as conn:
-            pending = _plan(conn, target.id, documents, counts)
-            stored_count = _document_count(conn, target.id)
-        if on_progress:
-            on_progress(len(documents) - len(pending), 0, len(documents))
-        bulk = len(pending) >= BULK_LOAD_MIN_DOCUMENTS and len(pending) >= stored_count
-        if bulk:
-            # Load first, index after: COPY into an indexed table was measured ~20x slower.
+            target = collections_repo.get_or_create_collection(conn, collection)
+            target = collections_repo.bind_embedder(conn, target, embedder.model_id, embedder.dimension)
+            run_id = runs_repo.start_run(conn, target.id, source, location)
+        report = IngestReport(run_id=run_id, collection=collection, counts=runs_repo.RunCounts())
+        counts = report.counts
+        try:
+            documents = []
+            for item in items:
+                if isinstance(item, IngestError):
+                    counts.documents_failed += 1
+                    report.errors.append(str(item))
+                else:
+                    documents.append(_normalise(item, redact))
+            counts.documents_seen = len(documents) + counts.documents_failed
             with db.connection() as conn:
-                collections_repo.drop_vector_index(conn, target)
-        for batch in _batched(pending, batch_documents):
-            with span("ingest_batch"), db.connection() as conn:
-                rows = _embed(conn, target.id, embedder, batch, chunking, counts)
-                documents_repo.write_documents(conn, target.id, rows)
-                chunks = sum(len(r.chunks) for r in rows)
-                set_attributes({"ragops.ingest.documents": len(batch), "ragops.ingest.chunks": chunks})
+                pending = _plan(conn, target.id, documents, counts)
+                stored_count = _document_count(conn, target.id)
             if on_progress:
-                on_progress(len(batch), sum(len(r.chunks) for r in rows), len(documents))
-        with db.connection() as conn:
-            collections_repo.ensure_vector_index(conn, target)
+                on_progress(len(documents) - len(pending), 0, len(documents))
+            bulk = len(pending) >= BULK_LOAD_MIN_DOCUMENTS and len(pending) >= stored_count
             if bulk:
-                conn.execute("ANALYZE chunks")
-            runs_repo.finish_run(conn, run_id, counts)
-    except BaseException as exc:  # Ctrl-C included: record why the run ended, then let it propagate
-        _record_failure(db, run_id, counts, exc)
-        raise
-    report.seconds = time.perf_counter() - started
+                # Load first, index after: COPY into an indexed table was measured ~20x slower.
+                with db.connection() as conn:
+                    collections_repo.drop_vector_index(conn, target)
+            for batch in _batched(pending, batch_documents):
+                with span("ingest_batch"), db.connection() as conn:
+                    rows = _embed(conn, target.id, embedder, batch, chunking, counts)
+                    documents_repo.write_documents(conn, target.id, rows)
+                    chunks = sum(len(r.chunks) for r in rows)
+                    set_attributes({"ragops.ingest.documents": len(batch), "ragops.ingest.chunks": chunks})
+                if on_progress:
+                    on_progress(len(batch), chunks, len(documents))
+            with db.connection() as conn:
+                collections_repo.ensure_vector_index(conn, target)
+                if bulk:
+                    conn.execute("ANALYZE chunks")
+                runs_repo.finish_run(conn, run_id, counts)
+        except BaseException as exc:  # Ctrl-C included: record why the run ended, then let it propagate
+            _record_failure(db, run_id, counts, exc)
+            raise
+        report.seconds = time.perf_counter() - started
+        set_attributes({f"ragops.ingest.{name}": value for name, value in asdict(counts).items()})
+        set_attributes({"ragops.ingest.run_id": run_id, "ragops.ingest.errors": len(report.errors)})
     return report
 
 
-def _normalise(document: SourceDocument) -> SourceDocument:
-    return replace(document, title=clean_line(document.title), text=clean_text(document.text))
+def _normalise(document: SourceDocument, redact: Callable[[str], str] | None = None) -> SourceDocument:
+    cleaned = replace(document, title=clean_line(document.title), text=clean_text(document.text))
+    if redact is None:
+        return cleaned
+    return replace(cleaned, title=redact(cleaned.title), text=redact(cleaned.text))
 
 
 @dataclass(frozen=True)

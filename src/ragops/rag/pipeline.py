@@ -1,10 +1,12 @@
-"""The query pipeline: retrieve -> gate on relevance -> assemble context -> generate -> cite."""
+"""The query pipeline: input guards -> retrieve -> chunk guards -> gate on relevance -> assemble context -> generate
+-> cite -> output guards."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ragops.config import LLMSettings, RetrievalSettings
+from ragops.guardrails.policies import GuardrailLayer, refusal
 from ragops.providers.base import ChatMessage, ChatModel, Embedder
 from ragops.rag.citations import cited_numbers
 from ragops.rag.context import Context, assemble_context
@@ -13,7 +15,7 @@ from ragops.rag.retrieval import Retrieval, retrieve
 from ragops.store.collections import Collection, check_embedder, require_collection
 from ragops.store.database import Database
 from ragops.timing import timed
-from ragops.tracing.attributes import candidate_attributes, generation_attributes
+from ragops.tracing.attributes import candidate_attributes, generation_attributes, guard_attributes
 from ragops.tracing.spans import set_attributes, set_payload, start_trace
 from ragops.types import Answer, Candidate, Citation, RetrievalMode, SearchFilters
 
@@ -33,6 +35,7 @@ class QueryPipeline:
     llm: ChatModel
     retrieval: RetrievalSettings
     generation: LLMSettings
+    guardrails: GuardrailLayer = field(default_factory=GuardrailLayer)
 
     def collection(self, name: str) -> Collection:
         with self.db.connection() as conn:
@@ -80,13 +83,15 @@ class QueryPipeline:
         """The cited answer, with the id of its trace (one span per stage)."""
         mode = mode or self.retrieval.mode
         with start_trace("answer", {"ragops.collection": collection, "ragops.retrieval.mode": mode}) as root:
-            set_payload("ragops.question", question)
             answer = self._answer(question, collection=collection, mode=mode, top_k=top_k, filters=filters)
+            set_payload("ragops.question", answer.question)  # as the input guards left it (PII redacted)
             set_attributes(
                 {
                     "ragops.is_refusal": answer.is_refusal,
+                    "ragops.blocked": answer.blocked,
                     "ragops.citations": len(answer.citations),
                     "ragops.citations.cited": sum(c.cited for c in answer.citations),
+                    **guard_attributes(answer.safety),
                 }
             )
             set_payload("ragops.answer", answer.text)
@@ -102,12 +107,23 @@ class QueryPipeline:
         filters: SearchFilters | None,
     ) -> Answer:
         timings_ms: dict[str, float] = {}
+        models = {"embedder": self.embedder.model_id, "llm": self.llm.model_id}
+        # Guardrails: the question as redacted by the input guards is what gets retrieved, prompted and reported.
+        with timed(timings_ms, "guard_input"):
+            screened = self.guardrails.check_input(question)
+        question, safety = screened.text, list(screened.verdicts)
+        if screened.blocked_by is not None:
+            return Answer(
+                question, refusal(screened.blocked_by), [], True, mode, timings_ms, models, blocked=True, safety=safety
+            )
         found = self.search(
             question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
         )
-        models = {"embedder": self.embedder.model_id, "llm": self.llm.model_id}
+        with timed(timings_ms, "guard_chunks"):
+            kept, chunk_verdicts = self.guardrails.filter_chunks(found.candidates)
+        found, safety = replace(found, candidates=kept), safety + chunk_verdicts
         if not self._is_relevant(found):
-            return Answer(question, NO_CONTEXT_ANSWER, [], True, mode, timings_ms, models)
+            return Answer(question, NO_CONTEXT_ANSWER, [], True, mode, timings_ms, models, safety=safety)
         with timed(timings_ms, "assemble"):
             context = self._assemble(found.candidates, question)
         with timed(timings_ms, "generate"):
@@ -129,7 +145,14 @@ class QueryPipeline:
             set_payload("gen_ai.completion", completion.text)
         text, cited = cited_numbers(completion.text, len(context.passages))
         citations = [_citation(n, c, n in cited) for n, c in enumerate(context.passages, start=1)]
-        return Answer(question, text, citations, False, mode, timings_ms, models)
+        with timed(timings_ms, "guard_output"):
+            checked = self.guardrails.check_output(text, [c.text for c in context.passages])
+        safety += checked.verdicts
+        if checked.blocked_by is not None:
+            return Answer(
+                question, refusal(checked.blocked_by), [], True, mode, timings_ms, models, blocked=True, safety=safety
+            )
+        return Answer(question, checked.text, citations, False, mode, timings_ms, models, safety=safety)
 
     def _is_relevant(self, found: Retrieval) -> bool:
         if not found.candidates:

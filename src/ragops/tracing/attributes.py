@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ragops.tracing.spans import AttributeValue
-from ragops.types import Candidate
+from ragops.types import Candidate, GuardVerdict
 
 MAX_LISTED_CANDIDATES = 50  # a span is not a result dump: enough to see what ranked where
 
@@ -40,3 +40,8 @@ def generation_attributes(
         "gen_ai.usage.output_tokens": output_tokens,
         "gen_ai.response.finish_reasons": [finish_reason],
     }
+
+
+def guard_attributes(verdicts: Sequence[GuardVerdict]) -> dict[str, AttributeValue]:
+    """`ragops.guard.<stage>.<guard>` = outcome, for the guards that did something (passed ones are the norm)."""
+    return {f"ragops.guard.{v.stage}.{v.guard}": v.outcome for v in verdicts if v.outcome != "passed"}

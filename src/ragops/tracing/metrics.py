@@ -17,7 +17,7 @@ RETRIEVAL_SECONDS = Histogram(
     ["mode"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
-GUARD_BLOCKS = Counter("ragops_guard_blocks", "requests or answers blocked, by guard", ["guard"])
+GUARD_BLOCKS = Counter("ragops_guard_blocks", "questions, passages or answers blocked, by guard", ["guard", "stage"])
 INGEST_DOCUMENTS = Counter("ragops_ingest_documents", "documents written by ingestion", ["collection"])
 INGEST_CHUNKS = Counter("ragops_ingest_chunks", "chunks written by ingestion", ["collection"])
 INGEST_SECONDS = Counter("ragops_ingest_seconds", "time spent in ingestion batches", ["collection"])
@@ -25,9 +25,9 @@ TRACES_DROPPED = Counter("ragops_traces_dropped", "finished traces dropped becau
 TRACE_EXPORT_ERRORS = Counter("ragops_trace_export_errors", "failed trace exports, by sink", ["sink"])
 
 
-def record_guard_block(guard: str) -> None:
-    """For the guardrails: one request or answer blocked by `guard`."""
-    GUARD_BLOCKS.labels(guard=guard).inc()
+def record_guard_block(guard: str, stage: str, count: int = 1) -> None:
+    """For the guardrails: `count` questions, passages or answers blocked by `guard` at `stage`."""
+    GUARD_BLOCKS.labels(guard=guard, stage=stage).inc(count)
 
 
 def record_trace(trace: FinishedTrace) -> None:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from ragops.api.deps import PipelineDep, SettingsDep
-from ragops.api.schemas import AnswerResponse, CitationResponse, ProblemDetails, QueryRequest
+from ragops.api.schemas import AnswerResponse, CitationResponse, ProblemDetails, QueryRequest, SafetyAttribute
 
 router = APIRouter(prefix="/v1", tags=["query"])
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["query"])
     responses={code: {"model": ProblemDetails} for code in (404, 409, 422, 502, 503, 504)},
 )
 def query(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -> AnswerResponse:
-    """Answer a question from the collection, citing numbered passages."""
+    """Answer a question from the collection, citing numbered passages; a guardrail refusal is a 200 with blocked."""
     collection = request.collection or settings.collection
     answer = pipeline.answer(
         request.question,
@@ -32,6 +32,8 @@ def query(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -
         answer=answer.text,
         citations=[CitationResponse(**asdict(c)) for c in answer.citations],
         is_refusal=answer.is_refusal,
+        blocked=answer.blocked,
+        safety=[SafetyAttribute(**asdict(verdict)) for verdict in answer.safety],
         retrieval_mode=answer.retrieval_mode,
         collection=collection,
         timings_ms=answer.timings_ms,

@@ -1,0 +1,1 @@
+"""Guardrails: input guards before retrieval, chunk guards on passages, output guards after generation."""

@@ -1,0 +1,93 @@
+"""Output grounding: every sentence of an answer should rest on a sentence of the passages it cites."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ragops.guardrails.base import Detection
+from ragops.providers.base import ChatMessage, ChatModel, Embedder
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+# Saying the sources do not answer is the honest outcome, not a claim that needs support.
+_NO_CLAIM = re.compile(
+    r"\b(?:does not|doesn't|do not|don't)\s+(?:cover|contain|mention|say|address)|\bnot\s+(?:in|covered\s+by)\s+the\s+"
+    r"(?:passages|context|sources|knowledge\s+base)|\bcannot\s+answer|\bno\s+information\b",
+    re.IGNORECASE,
+)
+MIN_CLAIM_WORDS = 4  # shorter fragments ("In short:") carry no checkable claim
+MAX_REASONS = 3
+
+SupportScorer = Callable[[Sequence[str], Sequence[str]], list[float]]  # (claims, passages) -> support in [0, 1]
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def claims_of(answer: str) -> list[str]:
+    """Answer sentences that make a checkable claim, citation markers removed."""
+    sentences = (_MARKERS.sub("", s).strip() for s in split_sentences(answer))
+    return [s for s in sentences if len(s.split()) >= MIN_CLAIM_WORDS and not _NO_CLAIM.search(s)]
+
+
+class EmbeddingSupport:
+    """Support of a claim = its best cosine to any sentence of the passages."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def __call__(self, claims: Sequence[str], passages: Sequence[str]) -> list[float]:
+        evidence = [s for passage in passages for s in split_sentences(passage)]
+        if not evidence:
+            return [0.0] * len(claims)
+        vectors = self.embedder.embed_documents([*claims, *evidence])  # one batch: one model call
+        similarities = vectors[: len(claims)] @ vectors[len(claims) :].T
+        return [float(v) for v in np.max(similarities, axis=1)]
+
+
+class JudgeSupport:
+    """Support of a claim = 1 when the chat model answers SUPPORTED for it, else 0 (one call per claim)."""
+
+    def __init__(self, llm: ChatModel, render_prompt: Callable[[str, str], str]) -> None:
+        self.llm = llm
+        self.render_prompt = render_prompt
+
+    def __call__(self, claims: Sequence[str], passages: Sequence[str]) -> list[float]:
+        context = "\n\n".join(f"[{n}] {p}" for n, p in enumerate(passages, start=1))
+        verdicts = []
+        for claim in claims:
+            reply = self.llm.complete(
+                [ChatMessage("user", self.render_prompt(context, claim))], max_tokens=4, temperature=0.0
+            )
+            verdicts.append(0.0 if "UNSUPPORTED" in reply.text.upper() else 1.0)
+        return verdicts
+
+
+class GroundingGuard:
+    """Triggers when the share of unsupported claims exceeds `max_unsupported_ratio`; score = that share."""
+
+    def __init__(self, support: SupportScorer, min_support: float, max_unsupported_ratio: float) -> None:
+        self.support = support
+        self.min_support = min_support
+        self.max_unsupported_ratio = max_unsupported_ratio
+
+    def inspect(self, text: str, *, sources: Sequence[str] = ()) -> Detection:
+        claims = claims_of(text)
+        if not claims:
+            return Detection.clean()
+        scores = self.support(claims, sources)
+        unsupported = [(c, s) for c, s in zip(claims, scores, strict=True) if s < self.min_support]
+        ratio = len(unsupported) / len(claims)
+        reasons = tuple(f"unsupported (support {s:.2f}): {_short(c)}" for c, s in unsupported[:MAX_REASONS])
+        if len(unsupported) > MAX_REASONS:
+            reasons += (f"... and {len(unsupported) - MAX_REASONS} more",)
+        summary = f"{len(claims) - len(unsupported)} of {len(claims)} sentences supported by the passages"
+        return Detection(triggered=ratio > self.max_unsupported_ratio, score=ratio, reasons=(summary, *reasons))
+
+
+def _short(sentence: str, limit: int = 120) -> str:
+    return sentence if len(sentence) <= limit else sentence[:limit] + "…"

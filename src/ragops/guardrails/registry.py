@@ -1,0 +1,119 @@
+"""Build guards from config by `kind`: a name -> factory table, heavy parts only when chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ragops.config import (
+    BedrockGuardSettings,
+    DeniedTopicsGuardSettings,
+    GroundingGuardSettings,
+    GuardrailsSettings,
+    GuardSettings,
+    InjectionGuardSettings,
+    PiiGuardSettings,
+)
+from ragops.errors import ConfigError, UnknownProviderError
+from ragops.guardrails.base import Guard
+from ragops.guardrails.policies import GuardPolicy, GuardrailLayer
+from ragops.providers.base import ChatModel, Embedder
+from ragops.types import GuardStage
+
+
+@dataclass(frozen=True)
+class GuardResources:
+    """The long-lived parts guards may use; `bedrock_client` replaces the boto3 client (tests)."""
+
+    embedder: Embedder | None = None
+    llm: ChatModel | None = None
+    bedrock_client: Any | None = None
+
+    def require_embedder(self, kind: str) -> Embedder:
+        if self.embedder is None:
+            raise ConfigError(f"the {kind} guard needs the embedder: build guardrails with the runtime's embedder")
+        return self.embedder
+
+
+def _pii(settings: PiiGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
+    from ragops.guardrails.pii import PiiGuard
+
+    return PiiGuard(settings.entities)
+
+
+def _injection(settings: InjectionGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
+    from ragops.guardrails.injection import InjectionGuard
+
+    return InjectionGuard(settings.threshold)
+
+
+def _denied_topics(settings: DeniedTopicsGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
+    from ragops.guardrails.topics import DeniedTopicsGuard
+
+    return DeniedTopicsGuard(resources.require_embedder(settings.kind), settings.topics, settings.threshold)
+
+
+def _grounding(settings: GroundingGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
+    from ragops.guardrails.grounding import EmbeddingSupport, GroundingGuard, JudgeSupport, SupportScorer
+
+    support: SupportScorer
+    if settings.method == "llm_judge":
+        if resources.llm is None:
+            raise ConfigError("guardrails grounding method llm_judge needs the LLM: open the runtime with it")
+        from ragops.rag.prompts import load_prompt  # prompts live with the other prompt files
+
+        template = load_prompt("grounding_judge")
+        support = JudgeSupport(resources.llm, lambda passages, claim: template.render(passages=passages, claim=claim))
+        min_support = 0.5  # the judge's support is 0 or 1
+    else:
+        support = EmbeddingSupport(resources.require_embedder(settings.kind))
+        min_support = settings.min_similarity
+    return GroundingGuard(support, min_support, settings.max_unsupported_ratio)
+
+
+def _bedrock(settings: BedrockGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
+    from ragops.guardrails.bedrock import BedrockGuard, GuardrailSource, bedrock_runtime_client
+
+    client = bedrock_runtime_client(settings.region, timeout_s=settings.timeout_s, client=resources.bedrock_client)
+    source: GuardrailSource = "OUTPUT" if stage == "output" else "INPUT"
+    return BedrockGuard(client, settings.guardrail_id, settings.guardrail_version, source)
+
+
+GUARD_FACTORIES: dict[str, Callable[[Any, GuardResources, GuardStage], Guard]] = {
+    "pii": _pii,
+    "injection": _injection,
+    "denied_topics": _denied_topics,
+    "grounding": _grounding,
+    "bedrock": _bedrock,
+}
+
+
+def build_policies(
+    settings: Sequence[GuardSettings], resources: GuardResources, stage: GuardStage
+) -> list[GuardPolicy]:
+    policies = []
+    for policy in settings:
+        factory = GUARD_FACTORIES.get(policy.kind)
+        if factory is None:
+            known = ", ".join(sorted(GUARD_FACTORIES))
+            raise UnknownProviderError(f"unknown guard kind {policy.kind!r}; known: {known}")
+        policies.append(GuardPolicy(policy.label, policy.kind, policy.action, factory(policy, resources, stage)))
+    return policies
+
+
+def build_guardrails(settings: GuardrailsSettings, resources: GuardResources) -> GuardrailLayer:
+    return GuardrailLayer(
+        input=build_policies(settings.input, resources, "input"),
+        chunks=build_policies(settings.chunks, resources, "chunks"),
+        output=build_policies(settings.output, resources, "output"),
+    )
+
+
+def ingest_redactor(settings: GuardrailsSettings) -> Callable[[str], str] | None:
+    """The PII redaction applied to documents before storage, when `redact_pii_on_ingest` is set."""
+    if not settings.redact_pii_on_ingest:
+        return None
+    from ragops.guardrails.pii import redact_pii
+
+    return redact_pii
