@@ -31,7 +31,8 @@ def test_spans_reach_an_otlp_collector_with_ids_parents_and_attributes(
     assert tracer.export_errors == 0
     assert collector.content_types == ["application/x-protobuf"]
     spans = {s.name: s for s in collector.spans}
-    assert list(spans) == ["answer", "retrieve", "embed_query", "dense", "keyword", "fuse"]
+    stages = ["guard_input", "retrieve", "embed_query", "dense", "keyword", "fuse", "guard_chunks"]
+    assert list(spans) == ["answer", *stages]
     assert {s.trace_id for s in collector.spans} == {answer.trace_id}
     assert {s.service for s in collector.spans} == {"ragops"}
     assert spans["answer"].parent_id == ""
