@@ -393,6 +393,7 @@ def monitor(
         report,
         tracking_uri=settings.mlflow_tracking_uri,
         experiment=f"{settings.tracing.mlflow_experiment}-monitoring",
+        artifact_location=settings.mlflow_artifact_location,
     )
     console.print(report.read_text(encoding="utf-8"), highlight=False, markup=False)
     console.print(f"[bold green]report[/] {report}  ·  MLflow run {run_id}")

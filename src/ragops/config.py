@@ -241,6 +241,11 @@ class Settings(BaseSettings):
     def mlflow_tracking_uri(self) -> str:
         return self.tracing.mlflow_tracking_uri or f"sqlite:///{self.home / 'mlflow.db'}"
 
+    @property
+    def mlflow_artifact_location(self) -> str | None:
+        """Where new MLflow experiments keep files: under home for the local store (not ./mlruns), else the server's."""
+        return None if self.tracing.mlflow_tracking_uri else (self.home / "mlflow-artifacts").as_uri()
+
 
 def load_settings(
     profile: str | None = None, config_file: Path | None = None, confs_dir: Path = Path("confs")

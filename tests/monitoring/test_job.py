@@ -103,8 +103,12 @@ def test_heuristics_judge_report_and_mlflow_run_on_seeded_traces(seeded: Runtime
     assert "![latency](latency.png)" in text
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    run_id = log_to_mlflow(result, report, tracking_uri=uri, experiment="ragops-monitoring")
+    artifacts = (tmp_path / "artifacts").as_uri()
+    run_id = log_to_mlflow(
+        result, report, tracking_uri=uri, experiment="ragops-monitoring", artifact_location=artifacts
+    )
     run = mlflow.MlflowClient(uri).get_run(run_id)
     assert run.data.metrics["refusal_rate"] == pytest.approx(1 / 7)
     assert "negative_feedback_rate" not in run.data.metrics  # n/a is not logged as a number
     assert {a.path for a in mlflow.MlflowClient(uri).list_artifacts(run_id)} >= {"report.md", "latency.png"}
+    assert (tmp_path / "artifacts" / run_id / "artifacts" / "report.md").is_file()  # not ./mlruns

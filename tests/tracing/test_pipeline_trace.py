@@ -85,6 +85,7 @@ def test_output_tokens_are_counted_by_model_for_prometheus(traced: Traced) -> No
 def test_the_same_trace_is_in_mlflow_with_its_spans(runtime: Runtime, traced: Traced) -> None:
     experiment = mlflow.MlflowClient(runtime.settings.mlflow_tracking_uri).get_experiment_by_name("ragops")
     assert experiment is not None
+    assert experiment.artifact_location == (runtime.settings.home / "mlflow-artifacts").as_uri()  # not ./mlruns
     mlflow.set_tracking_uri(runtime.settings.mlflow_tracking_uri)
     found = mlflow.search_traces(
         locations=[experiment.experiment_id],

@@ -15,6 +15,7 @@ from ragops.monitoring.judge import JudgeOutputError, JudgeScores, judge_answer
 from ragops.providers.base import ChatModel
 from ragops.store.database import Database
 from ragops.store.traces import recent_traces
+from ragops.tracing.sinks.mlflow import experiment_id
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +82,20 @@ def _judge_metrics(result: MonitoringResult) -> dict[str, float | None]:
     }
 
 
-def log_to_mlflow(result: MonitoringResult, report: Path, *, tracking_uri: str, experiment: str) -> str:
+def log_to_mlflow(
+    result: MonitoringResult,
+    report: Path,
+    *,
+    tracking_uri: str,
+    experiment: str,
+    artifact_location: str | None = None,
+) -> str:
     """One MLflow run per monitoring job: its metrics (n/a ones left out) and the report folder; returns the run id."""
     import mlflow
 
     client = mlflow.MlflowClient(tracking_uri)
-    found = client.get_experiment_by_name(experiment)
-    experiment_id = found.experiment_id if found else client.create_experiment(experiment)
     run = client.create_run(
-        experiment_id,
+        experiment_id(client, experiment, artifact_location),
         run_name=f"monitor-{result.until:%Y-%m-%d}",
         tags={"ragops.window_start": result.since.isoformat(), "ragops.window_end": result.until.isoformat()},
     )

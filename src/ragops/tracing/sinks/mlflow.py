@@ -25,13 +25,11 @@ _OUTPUT_KEYS = ("ragops.answer", "gen_ai.completion")
 class MlflowTraceSink:
     name = "mlflow"
 
-    def __init__(self, tracking_uri: str, experiment: str) -> None:
+    def __init__(self, tracking_uri: str, experiment: str, artifact_location: str | None) -> None:
         import mlflow
 
         self._mlflow = mlflow
-        self._client = mlflow.MlflowClient(tracking_uri)
-        found = self._client.get_experiment_by_name(experiment)
-        self._experiment_id = found.experiment_id if found else self._client.create_experiment(experiment)
+        self._experiment_id = experiment_id(mlflow.MlflowClient(tracking_uri), experiment, artifact_location)
         # MLflow's fluent tracing writes to the global tracking URI.
         mlflow.set_tracking_uri(tracking_uri)
 
@@ -62,6 +60,12 @@ class MlflowTraceSink:
 
     def close(self) -> None:
         self._mlflow.flush_trace_async_logging(terminate=True)
+
+
+def experiment_id(client: Any, name: str, artifact_location: str | None) -> str:
+    """The id of experiment `name`, created (with its files at `artifact_location`) if missing."""
+    found = client.get_experiment_by_name(name)
+    return str(found.experiment_id if found else client.create_experiment(name, artifact_location=artifact_location))
 
 
 def _first(span: Span, keys: tuple[str, ...]) -> str | None:

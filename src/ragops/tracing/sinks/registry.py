@@ -25,7 +25,10 @@ def _postgres(context: SinkContext) -> TraceSink:
 def _mlflow(context: SinkContext) -> TraceSink:
     from ragops.tracing.sinks.mlflow import MlflowTraceSink
 
-    return MlflowTraceSink(context.settings.mlflow_tracking_uri, context.settings.tracing.mlflow_experiment)
+    settings = context.settings
+    return MlflowTraceSink(
+        settings.mlflow_tracking_uri, settings.tracing.mlflow_experiment, settings.mlflow_artifact_location
+    )
 
 
 def _otlp(context: SinkContext) -> TraceSink:
