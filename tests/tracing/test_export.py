@@ -1,6 +1,7 @@
 """Export off the request path: OTLP/HTTP delivery to a collector, and a dead collector that costs nothing."""
 
 import socket
+import time
 
 from prometheus_client import REGISTRY
 
@@ -23,7 +24,7 @@ def test_spans_reach_an_otlp_collector_with_ids_parents_and_attributes(
     pipeline: QueryPipeline, sample_collection: str
 ) -> None:
     with otlp_receiver() as collector:
-        tracer = Tracer([lambda: OtlpTraceSink(collector.endpoint, timeout_s=10.0)], queue_size=10)
+        tracer = Tracer({"otlp": lambda: OtlpTraceSink(collector.endpoint, timeout_s=10.0)}, queue_size=10)
         with use_tracer(tracer, close_timeout_s=10.0):
             answer = pipeline.answer(OFF_TOPIC, collection=sample_collection)
             assert tracer.flush(timeout_s=30.0)
@@ -50,7 +51,7 @@ def test_a_dead_collector_fails_no_request_and_counts_the_failed_export(
 ) -> None:
     endpoint = f"http://127.0.0.1:{_closed_port()}/v1/traces"
     errors_before = REGISTRY.get_sample_value("ragops_trace_export_errors_total", {"sink": "otlp"}) or 0.0
-    tracer = Tracer([lambda: OtlpTraceSink(endpoint, timeout_s=1.0)], queue_size=10)
+    tracer = Tracer({"otlp": lambda: OtlpTraceSink(endpoint, timeout_s=1.0)}, queue_size=10)
     with use_tracer(tracer, close_timeout_s=10.0):
         answer = pipeline.answer(OFF_TOPIC, collection=sample_collection)
 
@@ -60,12 +61,12 @@ def test_a_dead_collector_fails_no_request_and_counts_the_failed_export(
 
 
 def test_a_stalled_collector_fills_the_queue_and_further_traces_are_dropped_and_counted() -> None:
-    dropped_before = REGISTRY.get_sample_value("ragops_traces_dropped_total") or 0.0
+    dropped_before = REGISTRY.get_sample_value("ragops_traces_dropped_total", {"sink": "otlp"}) or 0.0
     with socket.socket() as stalled:  # accepts connections, never answers: each export waits out its timeout
         stalled.bind(("127.0.0.1", 0))
         stalled.listen(16)
         endpoint = f"http://127.0.0.1:{stalled.getsockname()[1]}/v1/traces"
-        tracer = Tracer([lambda: OtlpTraceSink(endpoint, timeout_s=30.0)], queue_size=1)
+        tracer = Tracer({"otlp": lambda: OtlpTraceSink(endpoint, timeout_s=30.0)}, queue_size=1)
         with use_tracer(tracer, close_timeout_s=0.1):
             for n in range(6):
                 with start_trace("burst"), span("stage"):
@@ -73,4 +74,24 @@ def test_a_stalled_collector_fills_the_queue_and_further_traces_are_dropped_and_
 
     # Six traces, one queue slot, at most one in the exporter's hands: at least four dropped.
     assert tracer.dropped >= 4
-    assert REGISTRY.get_sample_value("ragops_traces_dropped_total") == dropped_before + tracer.dropped
+    assert REGISTRY.get_sample_value("ragops_traces_dropped_total", {"sink": "otlp"}) == dropped_before + tracer.dropped
+
+
+def test_a_stalled_collector_does_not_hold_up_the_other_sinks() -> None:
+    with socket.socket() as stalled, otlp_receiver() as live:
+        stalled.bind(("127.0.0.1", 0))
+        stalled.listen(16)
+        sinks = {
+            "stalled": lambda: OtlpTraceSink(f"http://127.0.0.1:{stalled.getsockname()[1]}/v1/traces", timeout_s=30.0),
+            "live": lambda: OtlpTraceSink(live.endpoint, timeout_s=10.0),
+        }
+        tracer = Tracer(sinks, queue_size=10)
+        with use_tracer(tracer, close_timeout_s=0.1):
+            for n in range(3):
+                with start_trace("request", {"n": n}):
+                    pass
+            deadline = time.monotonic() + 60.0  # a bound for a loaded machine, not a latency assertion
+            while len(live.spans) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+    assert sorted(s.attributes["n"] for s in live.spans) == [0, 1, 2]

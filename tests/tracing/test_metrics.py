@@ -17,7 +17,7 @@ def _value(name: str, labels: dict[str, str]) -> float:
 @pytest.fixture
 def tracer() -> Tracer:
     prices = {"openai/gpt-test": ModelPrice(input_per_million_usd=1.0, output_per_million_usd=2.0)}
-    return Tracer([], queue_size=1, prices=prices)
+    return Tracer({}, queue_size=1, prices=prices)
 
 
 def test_tokens_cost_and_retrieval_latency_are_recorded_per_model_and_mode(tracer: Tracer) -> None:

@@ -91,6 +91,7 @@ def test_the_same_trace_is_in_mlflow_with_its_spans(runtime: Runtime, traced: Tr
         locations=[experiment.experiment_id],
         filter_string=f"tag.`{RAGOPS_TRACE_TAG}` = '{traced.answer.trace_id}'",
         return_type="list",
+        flush=True,  # MLflow writes from its own asynchronous queue
     )
     assert len(found) == 1
     stored = mlflow.get_trace(found[0].info.trace_id)

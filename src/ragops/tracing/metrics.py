@@ -21,7 +21,7 @@ GUARD_BLOCKS = Counter("ragops_guard_blocks", "questions, passages or answers bl
 INGEST_DOCUMENTS = Counter("ragops_ingest_documents", "documents written by ingestion", ["collection"])
 INGEST_CHUNKS = Counter("ragops_ingest_chunks", "chunks written by ingestion", ["collection"])
 INGEST_SECONDS = Counter("ragops_ingest_seconds", "time spent in ingestion batches", ["collection"])
-TRACES_DROPPED = Counter("ragops_traces_dropped", "finished traces dropped because the export queue was full")
+TRACES_DROPPED = Counter("ragops_traces_dropped", "traces dropped because a sink's export queue was full", ["sink"])
 TRACE_EXPORT_ERRORS = Counter("ragops_trace_export_errors", "failed trace exports, by sink", ["sink"])
 
 

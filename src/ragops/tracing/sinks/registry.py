@@ -55,7 +55,7 @@ SINK_FACTORIES: dict[str, Callable[[SinkContext], TraceSink]] = {
 def build_tracer(settings: Settings, db: Database) -> Tracer:
     """A tracer exporting to the configured sinks (each built on the export thread, on first use)."""
     context = SinkContext(settings, db)
-    factories: list[SinkFactory] = [_bind(SINK_FACTORIES[kind], context) for kind in settings.tracing.sinks]
+    factories: dict[str, SinkFactory] = {kind: _bind(SINK_FACTORIES[kind], context) for kind in settings.tracing.sinks}
     return Tracer(
         factories,
         queue_size=settings.tracing.queue_size,
