@@ -109,15 +109,10 @@ def start_trace(name: str, attributes: Mapping[str, AttributeValue] | None = Non
         name, secrets.token_hex(16), secrets.token_hex(8), None, time.time_ns(), attributes=dict(attributes or {})
     )
     spans = [root]
-    token = _current.set(_Active(spans, root))
     try:
-        yield root
-    except BaseException as exc:
-        _mark_failed(root, exc)
-        raise
+        with _activate(_Active(spans, root)):
+            yield root
     finally:
-        root.end_ns = time.time_ns()
-        _current.reset(token)
         if _on_finish is not None:
             _on_finish(FinishedTrace(root.trace_id, spans))
 
@@ -138,14 +133,21 @@ def span(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> I
         attributes=dict(attributes or {}),
     )
     active.spans.append(child)
-    token = _current.set(_Active(active.spans, child))
-    try:
+    with _activate(_Active(active.spans, child)):
         yield child
+
+
+@contextmanager
+def _activate(active: _Active) -> Iterator[None]:
+    """Make `active.span` current for the block; mark it failed if the block raises; end it."""
+    token = _current.set(active)
+    try:
+        yield
     except BaseException as exc:
-        _mark_failed(child, exc)
+        _mark_failed(active.span, exc)
         raise
     finally:
-        child.end_ns = time.time_ns()
+        active.span.end_ns = time.time_ns()
         _current.reset(token)
 
 
