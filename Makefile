@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 # build it portable, not with -march=native baked into a cached wheel.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: install run serve ingest test lint typecheck browser clean
+.PHONY: install run serve ingest test lint typecheck browser mlflow clean
 
 install: $(STAMP)
 
@@ -45,6 +45,9 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+
+mlflow: install  ## MLflow UI on 127.0.0.1:5000 over <home>/mlflow.db (traces, monitoring runs)
+	$(BIN)/ragops mlflow ui
 
 clean:
 	rm -rf $(VENV) .ragops .mypy_cache .ruff_cache .pytest_cache

@@ -27,6 +27,7 @@ def test_ask_json_prints_valid_json(home_env: dict[str, str], sample_collection:
     answer = json.loads(result.stdout)
     assert answer["question"] == "What is retrieval-augmented generation?"
     assert answer["citations"]
+    assert len(answer["trace_id"]) == 32
 
 
 def test_ask_an_empty_question_fails_with_a_message(home_env: dict[str, str]) -> None:

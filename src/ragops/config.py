@@ -177,6 +177,31 @@ class ServerSettings(_Section):
     graceful_shutdown_s: float = Field(default=30.0, ge=0, description="time in-flight requests get to finish")
 
 
+TraceSinkKind = Literal["postgres", "mlflow", "otlp", "console"]
+
+
+class ModelPrice(_Section):
+    input_per_million_usd: float = Field(ge=0.0)
+    output_per_million_usd: float = Field(ge=0.0)
+
+
+class TracingSettings(_Section):
+    sinks: tuple[TraceSinkKind, ...] = Field(
+        default=("postgres", "mlflow"),
+        description="where finished traces go; postgres is what `ragops traces` reads back; () = nowhere",
+    )
+    mlflow_tracking_uri: str | None = Field(default=None, description="unset = sqlite:///<home>/mlflow.db")
+    mlflow_experiment: str = Field(default="ragops", min_length=1)
+    otlp_endpoint: str = Field(default="http://127.0.0.1:4318/v1/traces", description="OTLP/HTTP protobuf")
+    otlp_timeout_s: float = Field(default=5.0, gt=0, description="one export, retries included")
+    queue_size: int = Field(default=1000, ge=1, description="finished traces waiting for export; more are dropped")
+    flush_timeout_s: float = Field(default=5.0, ge=0, description="how long shutdown waits for the queue")
+    redact_payloads: bool = Field(default=False, description="keep only the sizes of questions, prompts, answers")
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict, description="model id -> USD per million tokens, for the estimated cost of a call"
+    )
+
+
 GuardAction = Literal["block", "redact", "flag"]
 PiiEntity = Literal[
     "email", "phone", "card", "iban", "ssn", "ip_address", "aws_access_key", "secret_token", "private_key"
@@ -302,6 +327,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     server: ServerSettings = ServerSettings()
+    tracing: TracingSettings = TracingSettings()
     guardrails: GuardrailsSettings = GuardrailsSettings()
 
     @classmethod
@@ -319,6 +345,15 @@ class Settings(BaseSettings):
     @property
     def pgdata(self) -> Path:
         return self.home / "pgdata"
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        return self.tracing.mlflow_tracking_uri or f"sqlite:///{self.home / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifact_location(self) -> str | None:
+        """Where new MLflow experiments keep files: under home for the local store (not ./mlruns), else the server's."""
+        return None if self.tracing.mlflow_tracking_uri else (self.home / "mlflow-artifacts").as_uri()
 
 
 def load_settings(

@@ -13,6 +13,8 @@ from ragops.providers.base import ChatModel, Embedder
 from ragops.providers.registry import build_chat_model, build_embedder
 from ragops.rag.pipeline import QueryPipeline
 from ragops.store.database import Database, open_database
+from ragops.tracing.sinks.registry import build_tracer
+from ragops.tracing.tracer import Tracer, use_tracer
 
 
 @dataclass
@@ -21,6 +23,7 @@ class Runtime:
     db: Database
     embedder: Embedder
     llm: ChatModel | None
+    tracer: Tracer
 
     def pipeline(self) -> QueryPipeline:
         if self.llm is None:
@@ -38,11 +41,12 @@ class Runtime:
 
 @contextmanager
 def open_runtime(settings: Settings, *, with_llm: bool) -> Iterator[Runtime]:
-    """Database + embedder (+ LLM); everything is closed on exit."""
+    """Database + embedder (+ LLM) + the tracer; everything is closed on exit (trace export bounded)."""
     db = open_database(settings)
     try:
         embedder = build_embedder(settings.embedder)
         llm = build_chat_model(settings.llm) if with_llm else None
-        yield Runtime(settings=settings, db=db, embedder=embedder, llm=llm)
+        with use_tracer(build_tracer(settings, db), close_timeout_s=settings.tracing.flush_timeout_s) as tracer:
+            yield Runtime(settings=settings, db=db, embedder=embedder, llm=llm, tracer=tracer)
     finally:
         db.close()

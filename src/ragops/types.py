@@ -99,3 +99,4 @@ class Answer:
     models: dict[str, str]
     blocked: bool = False  # a guardrail refused the question or withheld the answer
     safety: list[GuardVerdict] = field(default_factory=list)
+    trace_id: str = ""  # look it up with `ragops traces show`

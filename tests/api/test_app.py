@@ -48,6 +48,7 @@ def test_query_returns_an_answer_with_citations(client: TestClient, sample_colle
     assert all(c["uri"].startswith("https://arxiv.org/abs/") for c in body["citations"])
     assert body["timings_ms"]["generate"] > 0
     assert body["is_refusal"] is False
+    assert len(body["trace_id"]) == 32
 
 
 def test_query_with_filters_and_mode(client: TestClient) -> None:

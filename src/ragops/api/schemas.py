@@ -86,7 +86,7 @@ class AnswerResponse(BaseModel):
     timings_ms: dict[str, float]
     models: dict[str, str]
     request_id: str = Field(description="names this answer in POST /v1/feedback")
-    trace_id: str | None = Field(default=None, description="the request's trace, once tracing is enabled")
+    trace_id: str | None = Field(default=None, description="this request's trace: `ragops traces show <trace_id>`")
 
 
 class PassageResponse(BaseModel):

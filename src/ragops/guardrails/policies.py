@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from ragops.config import GuardAction
 from ragops.guardrails.base import Guard
+from ragops.tracing.metrics import record_guard_block
 from ragops.types import Candidate, GuardOutcome, GuardStage, GuardVerdict
 
 _OUTCOME: dict[GuardAction, GuardOutcome] = {"block": "blocked", "redact": "redacted", "flag": "flagged"}
@@ -129,3 +130,4 @@ class GuardrailLayer:
     def _count(self, stage: GuardStage, name: str, n: int = 1) -> None:
         with self._lock:
             self.blocks[(stage, name)] += n
+        record_guard_block(name, stage, n)

@@ -11,7 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TypeVar
 
 from ragops.config import ChunkingSettings
@@ -25,6 +25,7 @@ from ragops.store import runs as runs_repo
 from ragops.store.connection import Connection
 from ragops.store.database import Database
 from ragops.store.documents import ChunkRow, DocumentKey, DocumentRow
+from ragops.tracing.spans import set_attributes, span, start_trace
 from ragops.types import ChunkDraft, SourceDocument
 
 # Below this many new documents, inserting into the live HNSW index costs less than rebuilding it.
@@ -61,48 +62,55 @@ def ingest_documents(
     """Ingest `items` into `collection`; source errors are counted and reported, never fatal.
 
     `redact` (guardrails' PII redaction, by config) rewrites titles and texts before anything is stored.
+    The run is one trace, with a span per batch and its embedding time.
     """
-    started = time.perf_counter()
-    with db.connection() as conn:
-        target = collections_repo.get_or_create_collection(conn, collection)
-        target = collections_repo.bind_embedder(conn, target, embedder.model_id, embedder.dimension)
-        run_id = runs_repo.start_run(conn, target.id, source, location)
-    report = IngestReport(run_id=run_id, collection=collection, counts=runs_repo.RunCounts())
-    counts = report.counts
-    try:
-        documents = []
-        for item in items:
-            if isinstance(item, IngestError):
-                counts.documents_failed += 1
-                report.errors.append(str(item))
-            else:
-                documents.append(_normalise(item, redact))
-        counts.documents_seen = len(documents) + counts.documents_failed
+    attributes = {"ragops.collection": collection, "ragops.ingest.source": source, "ragops.ingest.location": location}
+    with start_trace("ingest", attributes):
+        started = time.perf_counter()
         with db.connection() as conn:
-            pending = _plan(conn, target.id, documents, counts)
-            stored_count = _document_count(conn, target.id)
-        if on_progress:
-            on_progress(len(documents) - len(pending), 0, len(documents))
-        bulk = len(pending) >= BULK_LOAD_MIN_DOCUMENTS and len(pending) >= stored_count
-        if bulk:
-            # Load first, index after: COPY into an indexed table was measured ~20x slower.
+            target = collections_repo.get_or_create_collection(conn, collection)
+            target = collections_repo.bind_embedder(conn, target, embedder.model_id, embedder.dimension)
+            run_id = runs_repo.start_run(conn, target.id, source, location)
+        report = IngestReport(run_id=run_id, collection=collection, counts=runs_repo.RunCounts())
+        counts = report.counts
+        try:
+            documents = []
+            for item in items:
+                if isinstance(item, IngestError):
+                    counts.documents_failed += 1
+                    report.errors.append(str(item))
+                else:
+                    documents.append(_normalise(item, redact))
+            counts.documents_seen = len(documents) + counts.documents_failed
             with db.connection() as conn:
-                collections_repo.drop_vector_index(conn, target)
-        for batch in _batched(pending, batch_documents):
-            with db.connection() as conn:
-                rows = _embed(conn, target.id, embedder, batch, chunking, counts)
-                documents_repo.write_documents(conn, target.id, rows)
+                pending = _plan(conn, target.id, documents, counts)
+                stored_count = _document_count(conn, target.id)
             if on_progress:
-                on_progress(len(batch), sum(len(r.chunks) for r in rows), len(documents))
-        with db.connection() as conn:
-            collections_repo.ensure_vector_index(conn, target)
+                on_progress(len(documents) - len(pending), 0, len(documents))
+            bulk = len(pending) >= BULK_LOAD_MIN_DOCUMENTS and len(pending) >= stored_count
             if bulk:
-                conn.execute("ANALYZE chunks")
-            runs_repo.finish_run(conn, run_id, counts)
-    except BaseException as exc:  # Ctrl-C included: record why the run ended, then let it propagate
-        _record_failure(db, run_id, counts, exc)
-        raise
-    report.seconds = time.perf_counter() - started
+                # Load first, index after: COPY into an indexed table was measured ~20x slower.
+                with db.connection() as conn:
+                    collections_repo.drop_vector_index(conn, target)
+            for batch in _batched(pending, batch_documents):
+                with span("ingest_batch"), db.connection() as conn:
+                    rows = _embed(conn, target.id, embedder, batch, chunking, counts)
+                    documents_repo.write_documents(conn, target.id, rows)
+                    chunks = sum(len(r.chunks) for r in rows)
+                    set_attributes({"ragops.ingest.documents": len(batch), "ragops.ingest.chunks": chunks})
+                if on_progress:
+                    on_progress(len(batch), chunks, len(documents))
+            with db.connection() as conn:
+                collections_repo.ensure_vector_index(conn, target)
+                if bulk:
+                    conn.execute("ANALYZE chunks")
+                runs_repo.finish_run(conn, run_id, counts)
+        except BaseException as exc:  # Ctrl-C included: record why the run ended, then let it propagate
+            _record_failure(db, run_id, counts, exc)
+            raise
+        report.seconds = time.perf_counter() - started
+        set_attributes({f"ragops.ingest.{name}": value for name, value in asdict(counts).items()})
+        set_attributes({"ragops.ingest.run_id": run_id, "ragops.ingest.errors": len(report.errors)})
     return report
 
 
@@ -181,7 +189,8 @@ def _embed(
     counts.chunks_reused += len(vectors)
     missing = [h for h in unique if h not in vectors]
     if missing:
-        computed = embedder.embed_documents([unique[h] for h in missing])
+        with span("embed", {"ragops.embed.texts": len(missing), "ragops.embed.model": embedder.model_id}):
+            computed = embedder.embed_documents([unique[h] for h in missing])
         vectors.update(zip(missing, computed, strict=True))
         counts.chunks_embedded += len(missing)
     return [

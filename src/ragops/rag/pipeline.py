@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -16,6 +17,18 @@ from ragops.rag.retrieval import Retrieval, retrieve
 from ragops.store.collections import Collection, check_embedder, require_collection
 from ragops.store.database import Database
 from ragops.timing import timed
+from ragops.tracing.attributes import candidate_attributes, generation_attributes, guard_attributes
+from ragops.tracing.spans import (
+    AttributeValue,
+    add_span,
+    attached,
+    close_trace,
+    open_trace,
+    payload,
+    set_attributes,
+    set_payload,
+    start_trace,
+)
 from ragops.types import Answer, Candidate, Citation, GuardVerdict, RetrievalMode, SearchFilters
 
 NO_CONTEXT_ANSWER = (
@@ -65,18 +78,22 @@ class QueryPipeline:
         timings_ms: dict[str, float] | None = None,
     ) -> Retrieval:
         timings_ms = {} if timings_ms is None else timings_ms
+        mode = mode or self.retrieval.mode
         with timed(timings_ms, "retrieve"):
-            return retrieve(
+            set_payload("ragops.query", question)
+            found = retrieve(
                 self.db,
                 self.embedder,
                 self.collection(collection),
                 question,
-                mode=mode or self.retrieval.mode,
+                mode=mode,
                 limit=top_k or self.retrieval.top_k,
                 settings=self.retrieval,
                 filters=filters,
                 timings_ms=timings_ms,
             )
+            set_attributes({"ragops.retrieval.mode": mode, **candidate_attributes(found.candidates)})
+            return found
 
     def answer(
         self,
@@ -87,14 +104,23 @@ class QueryPipeline:
         top_k: int | None = None,
         filters: SearchFilters | None = None,
     ) -> Answer:
-        prepared = self._prepare(question, collection, mode, top_k, filters)
-        if isinstance(prepared, Answer):
-            return prepared
-        with timed(prepared.timings_ms, "generate"):
-            completion = self.llm.complete(
-                prepared.messages, max_tokens=self.generation.max_tokens, temperature=self.generation.temperature
-            )
-        return self._finish(prepared, completion)
+        """The cited answer, with the id of its trace (one span per stage)."""
+        mode = mode or self.retrieval.mode
+        with start_trace("answer", _trace_attributes(collection, mode)) as root:
+            prepared = self._prepare(question, collection, mode, top_k, filters)
+            if isinstance(prepared, Answer):
+                answer = prepared
+            else:
+                with timed(prepared.timings_ms, "generate"):
+                    completion = self.llm.complete(
+                        prepared.messages,
+                        max_tokens=self.generation.max_tokens,
+                        temperature=self.generation.temperature,
+                    )
+                    set_attributes(self._generation_attributes(prepared, completion))
+                answer = self._finish(prepared, completion)
+            _annotate_trace(answer)
+        return replace(answer, trace_id=root.trace_id)
 
     def stream_answer(
         self,
@@ -111,14 +137,22 @@ class QueryPipeline:
         is held back until the guards have passed it, then sent as one delta: a stream must not show
         what a guard would withhold or rewrite. Guards that only flag let the tokens through as they come.
         """
-        prepared = self._prepare(question, collection, mode, top_k, filters)
-        if isinstance(prepared, Answer):
-            yield TextDelta(prepared.text)
-            yield prepared
-            return
-        hold_back = any(policy.action != "flag" for policy in self.guardrails.output)
-        completion: Completion | None = None
-        with timed(prepared.timings_ms, "generate"):
+        mode = mode or self.retrieval.mode
+        # A generator cannot hold the trace's contextvar across its yields: attach it around each step.
+        trace = open_trace("answer", _trace_attributes(collection, mode))
+        error: BaseException | None = None
+        try:
+            with attached(trace):
+                prepared = self._prepare(question, collection, mode, top_k, filters)
+            if isinstance(prepared, Answer):
+                with attached(trace):
+                    _annotate_trace(prepared)
+                yield TextDelta(prepared.text)
+                yield replace(prepared, trace_id=trace.span.trace_id)
+                return
+            hold_back = any(policy.action != "flag" for policy in self.guardrails.output)
+            completion: Completion | None = None
+            started_ns, started = time.time_ns(), time.perf_counter()
             for event in self.llm.stream(
                 prepared.messages, max_tokens=self.generation.max_tokens, temperature=self.generation.temperature
             ):
@@ -126,11 +160,36 @@ class QueryPipeline:
                     completion = event
                 elif not hold_back:
                     yield event
-        assert completion is not None  # every stream ends with its Completion
-        answer = self._finish(prepared, completion)
-        if hold_back:
-            yield TextDelta(answer.text)
-        yield answer
+            prepared.timings_ms["generate"] = (time.perf_counter() - started) * 1000.0
+            assert completion is not None  # every stream ends with its Completion
+            with attached(trace):
+                add_span("generate", started_ns, self._generation_attributes(prepared, completion))
+                answer = self._finish(prepared, completion)
+                _annotate_trace(answer)
+            answer = replace(answer, trace_id=trace.span.trace_id)
+            if hold_back:
+                yield TextDelta(answer.text)
+            yield answer
+        except BaseException as exc:  # a client that goes away closes the stream: GeneratorExit, recorded too
+            error = exc
+            raise
+        finally:
+            close_trace(trace, error)
+
+    def _generation_attributes(self, prepared: _Prepared, completion: Completion) -> dict[str, AttributeValue]:
+        prompt = "\n\n".join(f"[{m.role}]\n{m.content}" for m in prepared.messages)
+        return {
+            **generation_attributes(
+                model_id=completion.model_id,
+                input_tokens=completion.prompt_tokens,
+                output_tokens=completion.completion_tokens,
+                finish_reason=completion.finish_reason,
+                max_tokens=self.generation.max_tokens,
+                temperature=self.generation.temperature,
+            ),
+            **payload("gen_ai.prompt", prompt),
+            **payload("gen_ai.completion", completion.text),
+        }
 
     def _prepare(
         self,
@@ -200,6 +259,25 @@ class QueryPipeline:
             ChatMessage("system", load_prompt("answer_system").render()),
             ChatMessage("user", load_prompt("answer_user").render(passages=context.text, question=question)),
         ]
+
+
+def _trace_attributes(collection: str, mode: RetrievalMode) -> dict[str, AttributeValue]:
+    return {"ragops.collection": collection, "ragops.retrieval.mode": mode}
+
+
+def _annotate_trace(answer: Answer) -> None:
+    """The outcome on the root span."""
+    set_payload("ragops.question", answer.question)  # as the input guards left it (PII redacted)
+    set_attributes(
+        {
+            "ragops.is_refusal": answer.is_refusal,
+            "ragops.blocked": answer.blocked,
+            "ragops.citations": len(answer.citations),
+            "ragops.citations.cited": sum(c.cited for c in answer.citations),
+            **guard_attributes(answer.safety),
+        }
+    )
+    set_payload("ragops.answer", answer.text)
 
 
 def _citation(number: int, candidate: Candidate, cited: bool) -> Citation:

@@ -11,6 +11,8 @@ from ragops.store.collections import Collection
 from ragops.store.database import Database
 from ragops.store.search import dense_search, keyword_search
 from ragops.timing import timed
+from ragops.tracing.attributes import candidate_attributes
+from ragops.tracing.spans import set_attributes
 from ragops.types import Candidate, RetrievalMode, SearchFilters
 
 
@@ -42,12 +44,15 @@ def retrieve(
                 query_vector = embedder.embed_query(question)
             with timed(timings_ms, "dense"):
                 dense = dense_search(conn, collection, query_vector, depth, filters, settings.hnsw_ef_search)
+                set_attributes(candidate_attributes(dense))
         if mode in ("keyword", "hybrid"):
             with timed(timings_ms, "keyword"):
                 keyword = keyword_search(conn, collection, question, depth, filters)
+                set_attributes(candidate_attributes(keyword))
     if mode == "hybrid":
         with timed(timings_ms, "fuse"):
             ranked = fuse_rankings([dense, keyword], k=settings.rrf_k)
+            set_attributes(candidate_attributes(ranked))
     else:
         ranked = dense or keyword
     best = max((c.similarity for c in dense if c.similarity is not None), default=None)

@@ -43,6 +43,7 @@ def answer_response(answer: Answer, collection: str, request_id: str) -> AnswerR
         collection=collection,
         timings_ms=answer.timings_ms,
         models=answer.models,
+        trace_id=answer.trace_id,
         request_id=request_id,
     )
 

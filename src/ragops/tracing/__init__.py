@@ -1,0 +1,1 @@
+"""Traces of every request and ingestion run: spans, exporters, metrics."""

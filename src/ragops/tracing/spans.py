@@ -1,0 +1,217 @@
+"""Spans held in a contextvar: `start_trace` opens a root, `span` a child, `set_attributes` annotates.
+
+Stages never know where traces go: a finished trace is handed to whatever `configure` installed
+(the background exporter in tracing/tracer.py), or dropped when nothing is installed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AttributeValue = str | bool | int | float | Sequence[str] | Sequence[int] | Sequence[float]
+SpanStatus = Literal["ok", "error"]
+
+
+@dataclass
+class Span:
+    name: str
+    trace_id: str  # 32 hex digits, as OpenTelemetry's trace ids
+    span_id: str  # 16 hex digits
+    parent_id: str | None
+    start_ns: int  # wall clock, ns since the epoch
+    end_ns: int | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    status: SpanStatus = "ok"
+    error: str | None = None
+
+    @property
+    def duration_ms(self) -> float:
+        return ((self.end_ns or time.time_ns()) - self.start_ns) / 1e6
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "span_id": self.span_id,
+            "parent_id": self.parent_id,
+            "start_ns": self.start_ns,
+            "end_ns": self.end_ns,
+            "attributes": self.attributes,
+            "status": self.status,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_json(cls, trace_id: str, raw: Mapping[str, Any]) -> Span:
+        return cls(
+            name=raw["name"],
+            trace_id=trace_id,
+            span_id=raw["span_id"],
+            parent_id=raw["parent_id"],
+            start_ns=raw["start_ns"],
+            end_ns=raw["end_ns"],
+            attributes=dict(raw["attributes"]),
+            status=raw["status"],
+            error=raw["error"],
+        )
+
+
+@dataclass(frozen=True)
+class FinishedTrace:
+    trace_id: str
+    spans: list[Span]  # in start order: the root first
+
+    @property
+    def root(self) -> Span:
+        return self.spans[0]
+
+    def children(self, span: Span) -> list[Span]:
+        return [s for s in self.spans if s.parent_id == span.span_id]
+
+
+@dataclass
+class _Active:
+    spans: list[Span]
+    span: Span
+
+
+_current: ContextVar[_Active | None] = ContextVar("ragops_span", default=None)
+_on_finish: Callable[[FinishedTrace], None] | None = None  # set through configure()
+_redact_payloads = False
+
+
+TraceHandler = Callable[[FinishedTrace], None]
+
+
+def configure(on_finish: TraceHandler | None, *, redact_payloads: bool) -> tuple[TraceHandler | None, bool]:
+    """Install where finished traces go (None: nowhere) and whether payload texts are kept; returns the previous."""
+    global _on_finish, _redact_payloads
+    previous = _on_finish, _redact_payloads
+    _on_finish = on_finish
+    _redact_payloads = redact_payloads
+    return previous
+
+
+@contextmanager
+def start_trace(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> Iterator[Span]:
+    """A root span (a child span when a trace is already active); the trace is handed on when it ends."""
+    if _current.get() is not None:
+        with span(name, attributes) as child:
+            assert child is not None
+            yield child
+        return
+    trace = open_trace(name, attributes)
+    try:
+        with _activate(trace):
+            yield trace.span
+    finally:
+        close_trace(trace)
+
+
+def open_trace(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> _Active:
+    """A root span that is not current anywhere yet: for a generator, whose steps may run in other contexts
+    (a server iterates a stream from worker threads), so it cannot hold a contextvar across its yields."""
+    root = Span(
+        name, secrets.token_hex(16), secrets.token_hex(8), None, time.time_ns(), attributes=dict(attributes or {})
+    )
+    return _Active([root], root)
+
+
+@contextmanager
+def attached(trace: _Active) -> Iterator[None]:
+    """Make an open trace current for a block without ending it."""
+    token = _current.set(trace)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def add_span(name: str, start_ns: int, attributes: Mapping[str, AttributeValue] | None = None) -> None:
+    """Record a finished child of the current span that started at `start_ns` and ends now (a streamed stage)."""
+    active = _current.get()
+    if active is not None:
+        child = Span(name, active.span.trace_id, secrets.token_hex(8), active.span.span_id, start_ns)
+        child.attributes.update(attributes or {})
+        child.end_ns = time.time_ns()
+        active.spans.append(child)
+
+
+def close_trace(trace: _Active, error: BaseException | None = None) -> None:
+    """End an open trace's root and hand the trace on."""
+    if error is not None:
+        _mark_failed(trace.span, error)
+    trace.span.end_ns = trace.span.end_ns or time.time_ns()
+    if _on_finish is not None:
+        _on_finish(FinishedTrace(trace.span.trace_id, trace.spans))
+
+
+@contextmanager
+def span(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> Iterator[Span | None]:
+    """A child of the current span; without an active trace, nothing (None)."""
+    active = _current.get()
+    if active is None:
+        yield None
+        return
+    child = Span(
+        name,
+        active.span.trace_id,
+        secrets.token_hex(8),
+        active.span.span_id,
+        time.time_ns(),
+        attributes=dict(attributes or {}),
+    )
+    active.spans.append(child)
+    with _activate(_Active(active.spans, child)):
+        yield child
+
+
+@contextmanager
+def _activate(active: _Active) -> Iterator[None]:
+    """Make `active.span` current for the block; mark it failed if the block raises; end it."""
+    token = _current.set(active)
+    try:
+        yield
+    except BaseException as exc:
+        _mark_failed(active.span, exc)
+        raise
+    finally:
+        active.span.end_ns = time.time_ns()
+        _current.reset(token)
+
+
+def current_span() -> Span | None:
+    active = _current.get()
+    return None if active is None else active.span
+
+
+def current_trace_id() -> str | None:
+    active = _current.get()
+    return None if active is None else active.span.trace_id
+
+
+def set_attributes(attributes: Mapping[str, AttributeValue]) -> None:
+    """Annotate the current span; a no-op outside a trace."""
+    active = _current.get()
+    if active is not None:
+        active.span.attributes.update(attributes)
+
+
+def set_payload(key: str, text: str) -> None:
+    """Attach user or model text (question, prompt, answer); under redaction only `<key>.chars` is kept."""
+    set_attributes(payload(key, text))
+
+
+def payload(key: str, text: str) -> dict[str, AttributeValue]:
+    """The attributes that carry `text`, as configured: the text and its length, or under redaction the length."""
+    return {f"{key}.chars": len(text)} if _redact_payloads else {key: text, f"{key}.chars": len(text)}
+
+
+def _mark_failed(failed: Span, exc: BaseException) -> None:
+    failed.status = "error"
+    failed.error = f"{type(exc).__name__}: {exc}"
