@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from ragops.config import OllamaChatSettings, RetrySettings
-from ragops.guardrails.policies import GuardrailLayer
+from ragops.guardrails.pii import PiiGuard
+from ragops.guardrails.policies import GuardPolicy, GuardrailLayer
 from ragops.providers.base import TextDelta
 from ragops.providers.fallback import FallbackChatModel
 from ragops.providers.ollama import OllamaChatModel
@@ -46,9 +47,11 @@ def test_the_local_model_streams_the_answer(pipeline: QueryPipeline, sample_coll
 
 @pytest.mark.slow
 def test_a_redacting_output_guard_holds_the_text_back(pipeline: QueryPipeline, sample_collection: str) -> None:
-    # given: the dev profile's output guards, PII redaction among them
-    assert any(policy.action == "redact" for policy in pipeline.guardrails.output)
-    short = replace(pipeline, generation=pipeline.generation.model_copy(update={"max_tokens": 24}))
+    # given: an output guard that may rewrite the answer (the dev profile only flags)
+    redacting = GuardrailLayer(output=[GuardPolicy("pii", "pii", "redact", PiiGuard())])
+    short = replace(
+        pipeline, generation=pipeline.generation.model_copy(update={"max_tokens": 24}), guardrails=redacting
+    )
     # when
     events = list(short.stream_answer(QUESTION, collection=sample_collection, top_k=2))
     # then: one delta, with the text the guards passed
