@@ -32,8 +32,10 @@ from ragops.types import Answer, SearchFilters
 app = typer.Typer(help="Self-hostable RAG: ingest, ask, serve.", no_args_is_help=True, add_completion=False)
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(bench_app, name="bench")
 
 console = Console()
 errors = Console(stderr=True)
@@ -250,3 +252,67 @@ def serve(
     if host not in ("127.0.0.1", "localhost", "::1"):
         errors.print(f"[yellow]warning:[/] listening on {host}: the API has no authentication yet")
     uvicorn.run(create_app(settings), host=host, port=port or settings.server.port, log_level="info")
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    data: Annotated[Path, typer.Option(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv")],
+    split: Annotated[str, typer.Option(help="qrels split to score")] = "test",
+    mode: Annotated[
+        list[str] | None, typer.Option(help="mode to run, repeatable (default: every non-LLM mode)")
+    ] = None,
+    depth: Annotated[int, typer.Option(min=100, max=1000, help="chunks each retriever returns")] = 200,
+    limit: Annotated[int | None, typer.Option(min=1, help="run only the first N queries (LLM modes are slow)")] = None,
+    collection: CollectionOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Score retrieval modes on a BEIR dataset: one JSON line per mode (ndcg@10, recall@100, mrr@10, latency)."""
+    from ragops.evaluation.beir import load_beir_dataset
+    from ragops.evaluation.retrieval_bench import (
+        DEFAULT_MODES,
+        LLM_MODES,
+        MODES,
+        ingest_dataset,
+        mode_settings,
+        run_mode,
+    )
+    from ragops.runtime import open_runtime
+
+    settings = _settings(profile)
+    modes = mode or list(DEFAULT_MODES)
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        _fail(ValueError(f"unknown mode {', '.join(unknown)}; known: {', '.join(MODES)}"))
+    logging.getLogger("llama_cpp").setLevel(logging.ERROR)
+    try:
+        dataset = load_beir_dataset(data, split)
+        target = collection or f"bench-{dataset.name}"
+        needs_llm = any(m in LLM_MODES for m in modes)
+        with open_runtime(settings, with_llm=needs_llm) as runtime:
+            report = ingest_dataset(
+                runtime.db, runtime.embedder, dataset, collection=target, chunking=settings.chunking
+            )
+            errors.print(
+                f"collection {target!r}: {report.counts.documents_added} added, "
+                f"{report.counts.documents_unchanged} unchanged ({report.seconds:.1f} s)"
+            )
+            indexes = list(range(min(limit, len(dataset.queries)))) if limit else None
+            results = []
+            for name in modes:
+                searcher = runtime.searcher(mode_settings(settings, name, depth))
+                result = run_mode(searcher, dataset, mode=name, split=split, collection=target, queries=indexes)
+                typer.echo(json.dumps(result.as_json()))
+                results.append(result)
+    except RagopsError as exc:
+        _fail(exc)
+    table = Table("mode", "nDCG@10", "recall@100", "MRR@10", "p50 ms", "p95 ms", title=f"{dataset.name} ({split})")
+    for r in results:
+        table.add_row(
+            r.mode,
+            f"{r.ndcg_at_10:.4f}",
+            f"{r.recall_at_100:.4f}",
+            f"{r.mrr_at_10:.4f}",
+            f"{r.latency_p50_ms:.1f}",
+            f"{r.latency_p95_ms:.1f}",
+        )
+    errors.print(table)

@@ -10,6 +10,7 @@ from ragops.config import Settings
 from ragops.providers.base import ChatModel, Embedder
 from ragops.providers.registry import build_chat_model, build_embedder
 from ragops.rag.pipeline import QueryPipeline
+from ragops.rag.searcher import Searcher, build_searcher
 from ragops.store.database import Database, open_database
 
 
@@ -27,8 +28,21 @@ class Runtime:
             db=self.db,
             embedder=self.embedder,
             llm=self.llm,
-            retrieval=self.settings.retrieval,
+            searcher=self.searcher(),
             generation=self.settings.llm,
+            context=self.settings.context,
+        )
+
+    def searcher(self, settings: Settings | None = None) -> Searcher:
+        """The configured search stages; `settings` overrides this runtime's (the benchmark's modes)."""
+        settings = settings or self.settings
+        return build_searcher(
+            self.db,
+            self.embedder,
+            self.llm,
+            retrieval=settings.retrieval,
+            expansion=settings.expansion,
+            rerank=settings.rerank,
         )
 
 

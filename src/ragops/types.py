@@ -56,6 +56,7 @@ class Candidate:
     uri: str | None
     score: float
     similarity: float | None = None  # dense cosine similarity, when known
+    merged_chunks: int = 1  # context assembly joins neighbours: chunks ordinal .. ordinal + merged_chunks - 1
 
 
 @dataclass(frozen=True)

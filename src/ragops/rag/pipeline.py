@@ -1,16 +1,16 @@
-"""The query pipeline: retrieve -> gate on relevance -> assemble context -> generate -> cite."""
+"""The query pipeline: search (expand, retrieve, rerank) -> gate on relevance -> assemble -> generate -> cite."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ragops.config import LLMSettings, RetrievalSettings
+from ragops.config import ContextSettings, LLMSettings
 from ragops.providers.base import ChatMessage, ChatModel, Embedder
 from ragops.rag.citations import cited_numbers
 from ragops.rag.context import Context, assemble_context
 from ragops.rag.prompts import load_prompt
-from ragops.rag.retrieval import Retrieval, retrieve
-from ragops.store.collections import Collection, check_embedder, require_collection
+from ragops.rag.retrieval import Retrieval
+from ragops.rag.searcher import Searcher
 from ragops.store.database import Database
 from ragops.timing import timed
 from ragops.types import Answer, Candidate, Citation, RetrievalMode, SearchFilters
@@ -29,14 +29,9 @@ class QueryPipeline:
     db: Database
     embedder: Embedder
     llm: ChatModel
-    retrieval: RetrievalSettings
+    searcher: Searcher
     generation: LLMSettings
-
-    def collection(self, name: str) -> Collection:
-        with self.db.connection() as conn:
-            found = require_collection(conn, name)
-        check_embedder(found, self.embedder.model_id, self.embedder.dimension)
-        return found
+    context: ContextSettings
 
     def search(
         self,
@@ -48,19 +43,9 @@ class QueryPipeline:
         filters: SearchFilters | None = None,
         timings_ms: dict[str, float] | None = None,
     ) -> Retrieval:
-        timings_ms = {} if timings_ms is None else timings_ms
-        with timed(timings_ms, "retrieve"):
-            return retrieve(
-                self.db,
-                self.embedder,
-                self.collection(collection),
-                question,
-                mode=mode or self.retrieval.mode,
-                limit=top_k or self.retrieval.top_k,
-                settings=self.retrieval,
-                filters=filters,
-                timings_ms=timings_ms,
-            )
+        return self.searcher.search(
+            question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
+        )
 
     def answer(
         self,
@@ -72,7 +57,7 @@ class QueryPipeline:
         filters: SearchFilters | None = None,
     ) -> Answer:
         timings_ms: dict[str, float] = {}
-        mode = mode or self.retrieval.mode
+        mode = mode or self.searcher.retrieval.mode
         found = self.search(
             question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
         )
@@ -95,14 +80,20 @@ class QueryPipeline:
         if not found.candidates:
             return False
         # Keyword-only retrieval has no similarity to judge by: a match is its evidence.
-        return found.best_similarity is None or found.best_similarity >= self.retrieval.min_similarity
+        return found.best_similarity is None or found.best_similarity >= self.searcher.retrieval.min_similarity
 
     def _assemble(self, candidates: list[Candidate], question: str) -> Context:
         fixed = "\n".join(self._messages(Context([], ""), question)[i].content for i in (0, 1))
         budget = (
             self.llm.context_window - self.generation.max_tokens - self.llm.count_tokens(fixed) - PROMPT_OVERHEAD_TOKENS
         )
-        return assemble_context(candidates, self.llm.count_tokens, budget)
+        return assemble_context(
+            candidates,
+            self.llm.count_tokens,
+            budget,
+            merge_adjacent=self.context.merge_adjacent,
+            order=self.context.order,
+        )
 
     @staticmethod
     def _messages(context: Context, question: str) -> list[ChatMessage]:

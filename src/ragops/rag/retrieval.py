@@ -1,15 +1,19 @@
-"""Retrieve candidate chunks for a question: dense, keyword, or both fused by RRF."""
+"""Retrieve candidate chunks for a (possibly expanded) question: dense, keyword, or both fused."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from ragops.config import RetrievalSettings
 from ragops.providers.base import Embedder
-from ragops.rag.fusion import fuse_rankings
+from ragops.rag.expansion import ExpandedQuery
+from ragops.rag.fusion import best_chunk_per_document, fuse
 from ragops.store.collections import Collection
-from ragops.store.database import Database
-from ragops.store.search import dense_search, keyword_search
+from ragops.store.database import Connection, Database
+from ragops.store.search import bm25_search, dense_search, ts_rank_search
 from ragops.timing import timed
 from ragops.types import Candidate, RetrievalMode, SearchFilters
 
@@ -18,13 +22,14 @@ from ragops.types import Candidate, RetrievalMode, SearchFilters
 class Retrieval:
     candidates: list[Candidate]
     best_similarity: float | None  # highest dense cosine seen; None when no dense search ran
+    query_vector: np.ndarray | None = None  # the question's own embedding, when dense search ran
 
 
 def retrieve(
     db: Database,
     embedder: Embedder,
     collection: Collection,
-    question: str,
+    query: ExpandedQuery,
     *,
     mode: RetrievalMode,
     limit: int,
@@ -32,23 +37,48 @@ def retrieve(
     filters: SearchFilters | None,
     timings_ms: dict[str, float],
 ) -> Retrieval:
-    """Top `limit` candidates; each retriever looks `settings.candidates` deep before fusion."""
+    """Top `limit` candidates; each retriever looks `settings.candidates` deep for each query text."""
     depth = max(limit, settings.candidates)
-    dense: list[Candidate] = []
-    keyword: list[Candidate] = []
+    dense: list[list[Candidate]] = []
+    keyword: list[list[Candidate]] = []
+    vectors: list[np.ndarray] = []
     with db.connection() as conn:
         if mode in ("dense", "hybrid"):
             with timed(timings_ms, "embed_query"):
-                query_vector = embedder.embed_query(question)
+                vectors = [embedder.embed_query(text) for text in query.dense_texts]
             with timed(timings_ms, "dense"):
-                dense = dense_search(conn, collection, query_vector, depth, filters, settings.hnsw_ef_search)
+                # ef_search below the depth would cap how many rows HNSW can return.
+                ef_search = max(settings.hnsw_ef_search, depth)
+                dense = [dense_search(conn, collection, v, depth, filters, ef_search) for v in vectors]
         if mode in ("keyword", "hybrid"):
             with timed(timings_ms, "keyword"):
-                keyword = keyword_search(conn, collection, question, depth, filters)
-    if mode == "hybrid":
-        with timed(timings_ms, "fuse"):
-            ranked = fuse_rankings([dense, keyword], k=settings.rrf_k)
-    else:
-        ranked = dense or keyword
-    best = max((c.similarity for c in dense if c.similarity is not None), default=None)
-    return Retrieval(candidates=ranked[:limit], best_similarity=best)
+                keyword = [_keyword(conn, collection, text, depth, filters, settings) for text in query.keyword_texts]
+    best = max((c.similarity for ranking in dense for c in ranking if c.similarity is not None), default=None)
+    rankings = dense + keyword
+    weights = [settings.dense_weight] * len(dense) + [settings.keyword_weight] * len(keyword)
+    if settings.one_chunk_per_document:
+        rankings = [best_chunk_per_document(r) for r in rankings]
+    with timed(timings_ms, "fuse"):
+        ranked = _fused(rankings, weights, settings)
+    return Retrieval(ranked[:limit], best, vectors[0] if vectors else None)
+
+
+def _keyword(
+    conn: Connection,
+    collection: Collection,
+    text: str,
+    depth: int,
+    filters: SearchFilters | None,
+    settings: RetrievalSettings,
+) -> list[Candidate]:
+    if settings.keyword_scorer == "ts_rank":
+        return ts_rank_search(conn, collection, text, depth, filters)
+    return bm25_search(conn, collection, text, depth, filters, k1=settings.bm25_k1, b=settings.bm25_b)
+
+
+def _fused(
+    rankings: Sequence[Sequence[Candidate]], weights: list[float], settings: RetrievalSettings
+) -> list[Candidate]:
+    if len(rankings) == 1:
+        return list(rankings[0])  # one list: its own scores stand
+    return fuse(rankings, settings.fusion, k=settings.rrf_k, weights=weights)
