@@ -68,7 +68,7 @@ def expand_query(question: str, llm: ChatModel | None, settings: ExpansionSettin
             _unusable("hyde", degraded)
     if settings.keywords:
         text = _ask(llm, "expand_keywords", settings, degraded, question=question)
-        keywords = parse_keywords(text) if text is not None else None
+        keywords = parse_keywords(text, question) if text is not None else None
         if text is not None and keywords is None:
             _unusable("keywords", degraded)
     return ExpandedQuery(question, reformulations, hypothetical, keywords, tuple(degraded))
@@ -94,8 +94,14 @@ def parse_hypothetical_answer(text: str) -> str | None:
     return cleaned if len(_WORD.findall(cleaned)) >= MIN_HYDE_WORDS else None
 
 
-def parse_keywords(text: str) -> str | None:
-    terms = [t.strip() for t in re.split(r"[,;\n]", text) if _WORD.search(t) and len(t.strip()) <= 60]
+def parse_keywords(text: str, question: str) -> str | None:
+    """Comma-separated terms with words in them; an echo of the question adds nothing."""
+    echo = question.strip().casefold()
+    terms = [
+        t.strip()
+        for t in re.split(r"[,;\n]", text)
+        if _WORD.search(t) and len(t.strip()) <= 60 and t.strip().casefold() != echo
+    ]
     return ", ".join(dict.fromkeys(terms)) or None
 
 

@@ -101,7 +101,7 @@ def bm25_search(
 
 def chunk_embeddings(conn: Connection, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
     """Stored vectors of these chunks (for diversity reranking), by chunk id."""
-    rows = conn.execute("SELECT id, embedding FROM chunks WHERE id = ANY(%s)", (list(chunk_ids),)).fetchall()
+    rows = conn.execute("SELECT id, embedding::real[] FROM chunks WHERE id = ANY(%s)", (list(chunk_ids),)).fetchall()
     return {r[0]: np.asarray(r[1], dtype=np.float32) for r in rows}  # type: ignore[misc]
 
 
