@@ -83,3 +83,4 @@ class Answer:
     retrieval_mode: RetrievalMode
     timings_ms: dict[str, float]
     models: dict[str, str]
+    invalid_citations: tuple[int, ...] = ()  # [n] markers naming no passage, removed from `text`

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ragops.config import ContextSettings, LLMSettings
 from ragops.providers.base import ChatMessage, ChatModel, Embedder
-from ragops.rag.citations import cited_numbers
+from ragops.rag.citations import check_citations
 from ragops.rag.context import Context, assemble_context
 from ragops.rag.prompts import load_prompt
 from ragops.rag.retrieval import Retrieval
@@ -72,9 +72,9 @@ class QueryPipeline:
                 max_tokens=self.generation.max_tokens,
                 temperature=self.generation.temperature,
             )
-        text, cited = cited_numbers(completion.text, len(context.passages))
-        citations = [_citation(n, c, n in cited) for n, c in enumerate(context.passages, start=1)]
-        return Answer(question, text, citations, False, mode, timings_ms, models)
+        checked = check_citations(completion.text, len(context.passages))
+        citations = [_citation(n, c, n in checked.cited) for n, c in enumerate(context.passages, start=1)]
+        return Answer(question, checked.text, citations, False, mode, timings_ms, models, tuple(checked.invalid))
 
     def _is_relevant(self, found: Retrieval) -> bool:
         if not found.candidates:
