@@ -47,6 +47,27 @@ class QueryRequest(BaseModel):
         return value
 
 
+class RetrieveRequest(QueryRequest):
+    """The same question and options as a query; only the passages come back, no generation."""
+
+
+class PassageResponse(BaseModel):
+    chunk_id: int
+    document_id: int
+    source_id: str
+    title: str
+    uri: str | None
+    score: float
+    text: str
+
+
+class RetrieveResponse(BaseModel):
+    question: str
+    collection: str
+    passages: list[PassageResponse]
+    timings_ms: dict[str, float]
+
+
 class CitationResponse(BaseModel):
     number: int
     document_id: int

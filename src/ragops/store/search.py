@@ -79,6 +79,8 @@ def bm25_search(
     """
     where, params = _filter_clause(filters)
     params |= {"cid": collection.id, "text": text, "limit": limit, "k1": k1, "b": b}
+    # Unfiltered, the top `limit` are cut from the scores alone, before any join to chunks and documents.
+    filtered = sql.SQL(" JOIN chunks c ON c.id = sc.chunk_id JOIN documents d ON d.id = c.document_id")
     query = sql.SQL(
         "WITH stats AS ("
         "   SELECT chunk_count::float8 AS n, total_length::float8 / greatest(chunk_count, 1) AS avgdl"
@@ -90,11 +92,14 @@ def bm25_search(
         " scored AS ("
         "   SELECT p.chunk_id, sum(ln(1 + (s.n - p.df + 0.5) / (p.df + 0.5)) * p.tf * (%(k1)s + 1)"
         "       / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.chunk_length / s.avgdl))) AS score"
-        "   FROM postings p, stats s GROUP BY p.chunk_id)"
-        " SELECT {columns}, sc.score FROM scored sc"
-        " JOIN chunks c ON c.id = sc.chunk_id JOIN documents d ON d.id = c.document_id"
-        " WHERE true {where} ORDER BY sc.score DESC, c.id LIMIT %(limit)s"
-    ).format(columns=_COLUMNS, where=where)
+        "   FROM postings p, stats s GROUP BY p.chunk_id),"
+        " top AS ("
+        "   SELECT sc.chunk_id, sc.score FROM scored sc {filtered} WHERE true {where}"
+        "   ORDER BY sc.score DESC, sc.chunk_id LIMIT %(limit)s)"
+        " SELECT {columns}, top.score FROM top"
+        " JOIN chunks c ON c.id = top.chunk_id JOIN documents d ON d.id = c.document_id"
+        " ORDER BY top.score DESC, top.chunk_id"
+    ).format(columns=_COLUMNS, where=where, filtered=filtered if filters else sql.SQL(""))
     rows = conn.execute(query, params).fetchall()
     return [_candidate(row, score=float(row[8])) for row in rows]  # type: ignore[arg-type]
 

@@ -7,7 +7,15 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from ragops.api.deps import PipelineDep, SettingsDep
-from ragops.api.schemas import AnswerResponse, CitationResponse, ProblemDetails, QueryRequest
+from ragops.api.schemas import (
+    AnswerResponse,
+    CitationResponse,
+    PassageResponse,
+    ProblemDetails,
+    QueryRequest,
+    RetrieveRequest,
+    RetrieveResponse,
+)
 
 router = APIRouter(prefix="/v1", tags=["query"])
 
@@ -37,3 +45,35 @@ def query(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -
         timings_ms=answer.timings_ms,
         models=answer.models,
     )
+
+
+@router.post(
+    "/retrieve",
+    response_model=RetrieveResponse,
+    responses={code: {"model": ProblemDetails} for code in (409, 422, 502, 503)},
+)
+def retrieve(request: RetrieveRequest, pipeline: PipelineDep, settings: SettingsDep) -> RetrieveResponse:
+    """The passages the configured search stages find in one collection, best first; nothing is generated."""
+    collection = request.collection or settings.collection
+    timings_ms: dict[str, float] = {}
+    found = pipeline.search(
+        request.question,
+        collection=collection,
+        mode=request.mode,
+        top_k=request.top_k,
+        filters=request.filters.to_filters() if request.filters else None,
+        timings_ms=timings_ms,
+    )
+    passages = [
+        PassageResponse(
+            chunk_id=c.chunk_id,
+            document_id=c.document_id,
+            source_id=c.source_id,
+            title=c.title,
+            uri=c.uri,
+            score=c.score,
+            text=c.text,
+        )
+        for c in found.candidates
+    ]
+    return RetrieveResponse(question=request.question, collection=collection, passages=passages, timings_ms=timings_ms)
