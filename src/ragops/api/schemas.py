@@ -52,6 +52,8 @@ class RetrieveRequest(QueryRequest):
 
 
 class PassageResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built straight from a Candidate
+
     chunk_id: int
     document_id: int
     source_id: str

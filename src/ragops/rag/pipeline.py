@@ -33,20 +33,6 @@ class QueryPipeline:
     generation: LLMSettings
     context: ContextSettings
 
-    def search(
-        self,
-        question: str,
-        *,
-        collection: str,
-        mode: RetrievalMode | None = None,
-        top_k: int | None = None,
-        filters: SearchFilters | None = None,
-        timings_ms: dict[str, float] | None = None,
-    ) -> Retrieval:
-        return self.searcher.search(
-            question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
-        )
-
     def answer(
         self,
         question: str,
@@ -58,7 +44,7 @@ class QueryPipeline:
     ) -> Answer:
         timings_ms: dict[str, float] = {}
         mode = mode or self.searcher.retrieval.mode
-        found = self.search(
+        found = self.searcher.search(
             question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
         )
         models = {"embedder": self.embedder.model_id, "llm": self.llm.model_id}

@@ -56,7 +56,7 @@ def retrieve(request: RetrieveRequest, pipeline: PipelineDep, settings: Settings
     """The passages the configured search stages find in one collection, best first; nothing is generated."""
     collection = request.collection or settings.collection
     timings_ms: dict[str, float] = {}
-    found = pipeline.search(
+    found = pipeline.searcher.search(
         request.question,
         collection=collection,
         mode=request.mode,
@@ -64,16 +64,5 @@ def retrieve(request: RetrieveRequest, pipeline: PipelineDep, settings: Settings
         filters=request.filters.to_filters() if request.filters else None,
         timings_ms=timings_ms,
     )
-    passages = [
-        PassageResponse(
-            chunk_id=c.chunk_id,
-            document_id=c.document_id,
-            source_id=c.source_id,
-            title=c.title,
-            uri=c.uri,
-            score=c.score,
-            text=c.text,
-        )
-        for c in found.candidates
-    ]
+    passages = [PassageResponse.model_validate(c) for c in found.candidates]
     return RetrieveResponse(question=request.question, collection=collection, passages=passages, timings_ms=timings_ms)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from ragops.errors import IngestError
+from ragops.ingest.sources.jsonl import read_jsonl_documents
 from ragops.types import SourceDocument
 
 SOURCE = "beir"
@@ -14,14 +14,7 @@ SOURCE = "beir"
 
 def read_beir_corpus(path: Path) -> Iterator[SourceDocument | IngestError]:
     """One document per valid line (source_id = _id); a malformed line yields an IngestError."""
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield _document(json.loads(line))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                yield IngestError(f"not a BEIR corpus record ({type(exc).__name__}: {exc})", source=f"{path}:{number}")
+    return read_jsonl_documents(path, _document, "a BEIR corpus record")
 
 
 def _document(record: dict[str, object]) -> SourceDocument:
