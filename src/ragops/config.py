@@ -62,8 +62,9 @@ class RetrievalSettings(_Section):
     )
     bm25_k1: float = Field(default=0.9, gt=0, description="term-frequency saturation (Anserini's default)")
     bm25_b: float = Field(default=0.4, ge=0.0, le=1.0, description="length normalisation (Anserini's default)")
+    # zscore with equal weights measured best on SciFact train (nDCG@10 0.742 vs RRF 0.719), untuned.
     fusion: Literal["rrf", "minmax", "zscore"] = Field(
-        default="rrf", description="rrf: weighted reciprocal ranks; minmax/zscore: convex sum of normalised scores"
+        default="zscore", description="rrf: weighted reciprocal ranks; minmax/zscore: weighted sum of normalised scores"
     )
     rrf_k: int = Field(default=60, ge=1)
     dense_weight: float = Field(default=1.0, ge=0.0)

@@ -1,6 +1,6 @@
 import pytest
 
-from ragops.rag.fusion import best_chunk_per_document, fuse_rankings, fuse_scores
+from ragops.rag.fusion import best_chunk_per_document, fuse, fuse_rankings, fuse_scores
 from ragops.types import Candidate
 
 
@@ -53,3 +53,18 @@ def test_weights_must_match_the_rankings() -> None:
 def test_best_chunk_per_document_keeps_the_first() -> None:
     ranking = [_c(1, document_id=10), _c(2, document_id=20), _c(3, document_id=10)]
     assert [c.chunk_id for c in best_chunk_per_document(ranking)] == [1, 2]
+
+
+@pytest.mark.parametrize("method", ["rrf", "minmax", "zscore"])
+def test_fusing_by_document_joins_different_chunks_of_one_document(method: str) -> None:
+    # given: dense likes chunk 1 of document 10, keyword likes chunk 2 of the same document
+    dense = [_c(1, 0.9, document_id=10, similarity=0.9), _c(3, 0.5, document_id=30, similarity=0.5)]
+    keyword = [_c(2, 8.0, document_id=10), _c(4, 1.0, document_id=40)]
+    # when
+    fused = fuse([dense, keyword], method, k=60, weights=[1.0, 1.0], by="document")  # type: ignore[arg-type]
+    by_chunk = fuse([dense, keyword], method, k=60, weights=[1.0, 1.0], by="chunk")  # type: ignore[arg-type]
+    # then: document 10 is one item, shown by its best dense chunk, first with both lists' evidence
+    assert fused[0].document_id == 10 and fused[0].chunk_id == 1 and len(fused) == 3
+    assert fused[0].similarity == 0.9
+    assert len(by_chunk) == 4
+    assert fused[0].score > max(c.score for c in by_chunk if c.document_id == 10)

@@ -31,10 +31,11 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
     "keyword": {"retrieval": {"mode": "keyword", "keyword_scorer": "bm25"}},
     "keyword-tsrank": {"retrieval": {"mode": "keyword", "keyword_scorer": "ts_rank"}},
     "hybrid": {},
-    "hybrid-rrf-chunks": {"retrieval": {"mode": "hybrid", "fusion": "rrf", "one_chunk_per_document": False}},
-    "hybrid-tsrank": {"retrieval": {"mode": "hybrid", "fusion": "rrf", "keyword_scorer": "ts_rank"}},
+    "hybrid-rrf": {"retrieval": {"mode": "hybrid", "fusion": "rrf"}},
     "hybrid-minmax": {"retrieval": {"mode": "hybrid", "fusion": "minmax"}},
     "hybrid-zscore": {"retrieval": {"mode": "hybrid", "fusion": "zscore"}},
+    "hybrid-chunks": {"retrieval": {"mode": "hybrid", "one_chunk_per_document": False}},
+    "hybrid-tsrank": {"retrieval": {"mode": "hybrid", "keyword_scorer": "ts_rank"}},
     "hybrid+mmr": {"rerank": {"kind": "mmr"}},
     "hybrid+llm-rerank": {"rerank": {"kind": "llm"}},
     "hybrid+cross-encoder": {"rerank": {"kind": "cross_encoder"}},
@@ -43,7 +44,17 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
     "hybrid+keywords": {"expansion": {"keywords": True}},
 }
 LLM_MODES = frozenset({"hybrid+llm-rerank", "hybrid+multi-query", "hybrid+hyde", "hybrid+keywords"})
-DEFAULT_MODES = ("dense", "keyword", "keyword-tsrank", "hybrid", "hybrid-minmax", "hybrid-zscore", "hybrid+mmr")
+DEFAULT_MODES = (
+    "dense",
+    "keyword",
+    "keyword-tsrank",
+    "hybrid",
+    "hybrid-rrf",
+    "hybrid-minmax",
+    "hybrid-chunks",
+    "hybrid-tsrank",
+    "hybrid+mmr",
+)
 
 
 @dataclass(frozen=True)

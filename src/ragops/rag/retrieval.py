@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +9,7 @@ import numpy as np
 from ragops.config import RetrievalSettings
 from ragops.providers.base import Embedder
 from ragops.rag.expansion import ExpandedQuery
-from ragops.rag.fusion import best_chunk_per_document, fuse
+from ragops.rag.fusion import FuseBy, best_chunk_per_document, fuse
 from ragops.store.collections import Collection
 from ragops.store.database import Connection, Database
 from ragops.store.search import bm25_search, dense_search, ts_rank_search
@@ -58,8 +57,12 @@ def retrieve(
     weights = [settings.dense_weight] * len(dense) + [settings.keyword_weight] * len(keyword)
     if settings.one_chunk_per_document:
         rankings = [best_chunk_per_document(r) for r in rankings]
-    with timed(timings_ms, "fuse"):
-        ranked = _fused(rankings, weights, settings)
+    if len(rankings) == 1:
+        ranked = list(rankings[0])  # one list: its own scores stand
+    else:
+        with timed(timings_ms, "fuse"):
+            by: FuseBy = "document" if settings.one_chunk_per_document else "chunk"
+            ranked = fuse(rankings, settings.fusion, k=settings.rrf_k, weights=weights, by=by)
     return Retrieval(ranked[:limit], best, vectors[0] if vectors else None)
 
 
@@ -74,11 +77,3 @@ def _keyword(
     if settings.keyword_scorer == "ts_rank":
         return ts_rank_search(conn, collection, text, depth, filters)
     return bm25_search(conn, collection, text, depth, filters, k1=settings.bm25_k1, b=settings.bm25_b)
-
-
-def _fused(
-    rankings: Sequence[Sequence[Candidate]], weights: list[float], settings: RetrievalSettings
-) -> list[Candidate]:
-    if len(rankings) == 1:
-        return list(rankings[0])  # one list: its own scores stand
-    return fuse(rankings, settings.fusion, k=settings.rrf_k, weights=weights)

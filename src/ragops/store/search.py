@@ -12,6 +12,9 @@ from ragops.store.collections import Collection, vector_expression
 from ragops.store.database import Connection
 from ragops.types import Candidate, SearchFilters
 
+# Never server-side prepared: PostgreSQL's generic plan for a ranked query ignores the actual vector,
+# terms and LIMIT, and was measured 10x slower (15 ms -> 200 ms, HNSW on SciFact) than a custom one.
+_SERVER_PREPARE = False
 _COLUMNS = sql.SQL("c.id, c.document_id, c.ordinal, c.text, d.title, d.source, d.source_id, d.uri")
 
 
@@ -36,7 +39,7 @@ def dense_search(
         # strict_order: keep scanning the graph when filters drop rows, so LIMIT is still met.
         conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef_search),))
         conn.execute("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)")
-        rows = conn.execute(query, params).fetchall()
+        rows = conn.execute(query, params, prepare=_SERVER_PREPARE).fetchall()
     return [_candidate(row, score=float(row[8]), similarity=float(row[8])) for row in rows]  # type: ignore[arg-type]
 
 
@@ -59,7 +62,7 @@ def ts_rank_search(
         " WHERE c.collection_id = %(cid)s AND c.tsv @@ q.tsq {where}"
         " ORDER BY rank DESC, c.id LIMIT %(limit)s"
     ).format(columns=_COLUMNS, where=where)
-    rows = conn.execute(query, params).fetchall()
+    rows = conn.execute(query, params, prepare=_SERVER_PREPARE).fetchall()
     return [_candidate(row, score=float(row[8])) for row in rows]  # type: ignore[arg-type]
 
 
@@ -100,7 +103,7 @@ def bm25_search(
         " JOIN chunks c ON c.id = top.chunk_id JOIN documents d ON d.id = c.document_id"
         " ORDER BY top.score DESC, top.chunk_id"
     ).format(columns=_COLUMNS, where=where, filtered=filtered if filters else sql.SQL(""))
-    rows = conn.execute(query, params).fetchall()
+    rows = conn.execute(query, params, prepare=_SERVER_PREPARE).fetchall()
     return [_candidate(row, score=float(row[8])) for row in rows]  # type: ignore[arg-type]
 
 
