@@ -261,7 +261,9 @@ def bench_retrieval(
     mode: Annotated[
         list[str] | None, typer.Option(help="mode to run, repeatable (default: every non-LLM mode)")
     ] = None,
-    depth: Annotated[int, typer.Option(min=100, max=1000, help="chunks each retriever returns")] = 200,
+    depth: Annotated[
+        int, typer.Option(min=10, max=1000, help="chunks each retriever returns (recall@100 wants >= 100)")
+    ] = 200,
     limit: Annotated[int | None, typer.Option(min=1, help="run only the first N queries (LLM modes are slow)")] = None,
     collection: CollectionOption = None,
     profile: ProfileOption = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +12,7 @@ from ragops.providers.base import Embedder
 from ragops.rag.expansion import ExpandedQuery
 from ragops.rag.fusion import FuseBy, best_chunk_per_document, fuse
 from ragops.store.collections import Collection
-from ragops.store.database import Connection, Database
+from ragops.store.database import Database
 from ragops.store.search import bm25_search, dense_search, ts_rank_search
 from ragops.timing import timed
 from ragops.types import Candidate, RetrievalMode, SearchFilters
@@ -41,17 +42,22 @@ def retrieve(
     dense: list[list[Candidate]] = []
     keyword: list[list[Candidate]] = []
     vectors: list[np.ndarray] = []
-    with db.connection() as conn:
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # Keyword search needs no embedding: PostgreSQL runs it while the embedder encodes the query.
+        pending = (
+            background.submit(_keyword_rankings, db, collection, query, depth, filters, settings, timings_ms)
+            if mode in ("keyword", "hybrid")
+            else None
+        )
         if mode in ("dense", "hybrid"):
             with timed(timings_ms, "embed_query"):
                 vectors = [embedder.embed_query(text) for text in query.dense_texts]
-            with timed(timings_ms, "dense"):
+            with db.connection() as conn, timed(timings_ms, "dense"):
                 # ef_search below the depth would cap how many rows HNSW can return.
                 ef_search = max(settings.hnsw_ef_search, depth)
                 dense = [dense_search(conn, collection, v, depth, filters, ef_search) for v in vectors]
-        if mode in ("keyword", "hybrid"):
-            with timed(timings_ms, "keyword"):
-                keyword = [_keyword(conn, collection, text, depth, filters, settings) for text in query.keyword_texts]
+        if pending is not None:
+            keyword = pending.result()
     best = max((c.similarity for ranking in dense for c in ranking if c.similarity is not None), default=None)
     rankings = dense + keyword
     weights = [settings.dense_weight] * len(dense) + [settings.keyword_weight] * len(keyword)
@@ -66,14 +72,19 @@ def retrieve(
     return Retrieval(ranked[:limit], best, vectors[0] if vectors else None)
 
 
-def _keyword(
-    conn: Connection,
+def _keyword_rankings(
+    db: Database,
     collection: Collection,
-    text: str,
+    query: ExpandedQuery,
     depth: int,
     filters: SearchFilters | None,
     settings: RetrievalSettings,
-) -> list[Candidate]:
-    if settings.keyword_scorer == "ts_rank":
-        return ts_rank_search(conn, collection, text, depth, filters)
-    return bm25_search(conn, collection, text, depth, filters, k1=settings.bm25_k1, b=settings.bm25_b)
+    timings_ms: dict[str, float],
+) -> list[list[Candidate]]:
+    with db.connection() as conn, timed(timings_ms, "keyword"):
+        if settings.keyword_scorer == "ts_rank":
+            return [ts_rank_search(conn, collection, text, depth, filters) for text in query.keyword_texts]
+        return [
+            bm25_search(conn, collection, text, depth, filters, k1=settings.bm25_k1, b=settings.bm25_b)
+            for text in query.keyword_texts
+        ]
