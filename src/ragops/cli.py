@@ -47,6 +47,7 @@ CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help
 class SourceKind(StrEnum):
     ARXIV_JSONL = "arxiv-jsonl"
     FILES = "files"
+    BEIR = "beir"  # a BEIR corpus.jsonl
 
 
 def _settings(profile: str | None) -> Settings:
@@ -113,6 +114,7 @@ def ingest(
     """Ingest documents: clean, chunk, embed, store. Unchanged documents are skipped."""
     from ragops.ingest.pipeline import ingest_documents
     from ragops.ingest.sources.arxiv_jsonl import read_arxiv_jsonl
+    from ragops.ingest.sources.beir import read_beir_corpus
     from ragops.ingest.sources.files import read_text_files
     from ragops.runtime import open_runtime
 
@@ -122,7 +124,12 @@ def ingest(
         _fail(FileNotFoundError(f"{path} does not exist"))
     if source is None:
         source = SourceKind.ARXIV_JSONL if path.suffix == ".jsonl" else SourceKind.FILES
-    items = read_arxiv_jsonl(path) if source is SourceKind.ARXIV_JSONL else read_text_files(path)
+    readers = {
+        SourceKind.ARXIV_JSONL: read_arxiv_jsonl,
+        SourceKind.FILES: read_text_files,
+        SourceKind.BEIR: read_beir_corpus,
+    }
+    items = readers[source](path)
     try:
         with open_runtime(settings, with_llm=False) as runtime, _ingest_progress() as progress:
             task = progress.add_task("ingest", total=None, chunks=0)

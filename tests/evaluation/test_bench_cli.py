@@ -76,3 +76,12 @@ def test_bench_refuses_bad_input(tmp_path: Path) -> None:
 def _unwrapped(text: str) -> str:
     """Rich wraps long messages to the terminal width."""
     return " ".join(text.split())
+
+
+def test_ingest_reads_a_beir_corpus(settings: Settings, collection_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAGOPS_HOME", str(settings.home))
+    result = CliRunner().invoke(
+        app, ["ingest", str(TINY / "corpus.jsonl"), "--source", "beir", "--collection", collection_name]
+    )
+    assert result.exit_code == 0, result.output
+    assert "8 added" in _unwrapped(result.stdout)
