@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ragops.config import RerankSettings
+from ragops.config import ExpansionSettings, RerankSettings
 from ragops.errors import ConfigError
 from ragops.rag.rerank import CrossEncoderReranker, LLMReranker, MMRReranker, RerankDeps, build_reranker
+from ragops.rag.searcher import build_searcher
 from ragops.runtime import Runtime
 from ragops.store.search import chunk_embeddings
 from ragops.types import Candidate
@@ -104,3 +105,27 @@ def test_cross_encoder_orders_by_the_model_score(tiny_cross_encoder: Path) -> No
     assert [c.chunk_id for c in reranked] == [CANDIDATES[i].chunk_id for i in order[:2]]
     assert reranked[0].score == pytest.approx(float(np.max(expected)), rel=1e-5)
     assert reranker.rerank("q", [], top_k=3) == []
+
+
+def test_searcher_reranks_only_the_head(runtime: Runtime, sample_collection: str) -> None:
+    # given: an LLM that grades the third passage highest, reranking depth 3
+    plain = runtime.searcher().search("knowledge graph RAG", collection=sample_collection, top_k=6).candidates
+    favourite = plain[2].text
+
+    def grade(prompt: str) -> str:
+        return "3" if favourite in prompt else "1"
+
+    searcher = build_searcher(
+        runtime.db,
+        runtime.embedder,
+        ScriptedChatModel(grade),
+        retrieval=runtime.settings.retrieval,
+        expansion=ExpansionSettings(),
+        rerank=RerankSettings(kind="llm", depth=3),
+    )
+    # when
+    timings: dict[str, float] = {}
+    reranked = searcher.search("knowledge graph RAG", collection=sample_collection, top_k=6, timings_ms=timings)
+    # then: the head is reordered, the tail keeps retrieval order, and the stage is timed
+    assert [c.chunk_id for c in reranked.candidates] == [plain[i].chunk_id for i in (2, 0, 1, 3, 4, 5)]
+    assert "rerank" in timings

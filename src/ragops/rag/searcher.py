@@ -71,9 +71,11 @@ class Searcher:
             )
         if self.rerank_depth is None:
             return replace(found, candidates=found.candidates[:top_k])
+        # Only the head is reranked; the rest follow in retrieval order (for callers wanting more than the depth).
+        head, rest = found.candidates[: self.rerank_depth], found.candidates[self.rerank_depth :]
         with timed(timings_ms, "rerank"):
-            reranked = self.reranker.rerank(question, found.candidates, top_k, found.query_vector)
-        return replace(found, candidates=reranked)
+            reranked = self.reranker.rerank(question, head, min(top_k, len(head)), found.query_vector)
+        return replace(found, candidates=(reranked + rest)[:top_k])
 
     def _stated_filters(self, question: str, target: Collection) -> SearchFilters | None:
         with self.db.connection() as conn:
