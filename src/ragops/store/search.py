@@ -26,13 +26,17 @@ def dense_search(
     filters: SearchFilters | None = None,
     ef_search: int = 100,
 ) -> list[Candidate]:
-    """Nearest chunks by cosine distance; score = cosine similarity."""
+    """Nearest chunks by cosine distance; score = cosine similarity.
+
+    `::integer` matters: psycopg sends small ints as int2, and the planner cannot match
+    `collection_id = <int2>` to the partial index's `collection_id = <int4>` predicate.
+    """
     where, params = _filter_clause(filters)
     params |= {"cid": collection.id, "q": query_embedding, "limit": limit}
     query = sql.SQL(
         "SELECT {columns}, 1 - ({vec} <=> %(q)s) AS similarity"
         " FROM chunks c JOIN documents d ON d.id = c.document_id"
-        " WHERE c.collection_id = %(cid)s {where}"
+        " WHERE c.collection_id = %(cid)s::integer {where}"
         " ORDER BY {vec} <=> %(q)s LIMIT %(limit)s"
     ).format(columns=_COLUMNS, vec=sql.SQL("c.") + vector_expression(collection), where=where)
     with conn.transaction():
