@@ -272,6 +272,7 @@ def bench_retrieval(
         int, typer.Option(min=10, max=1000, help="chunks each retriever returns (recall@100 wants >= 100)")
     ] = 200,
     limit: Annotated[int | None, typer.Option(min=1, help="run only the first N queries (LLM modes are slow)")] = None,
+    query_threads: Annotated[int, typer.Option(min=1, help="torch threads while querying")] = 1,
     collection: CollectionOption = None,
     profile: ProfileOption = None,
 ) -> None:
@@ -305,6 +306,10 @@ def bench_retrieval(
                 f"collection {target!r}: {report.counts.documents_added} added, "
                 f"{report.counts.documents_unchanged} unchanged ({report.seconds:.1f} s)"
             )
+            # One short query gains nothing from a second thread; on 2 busy cores it lost (embed p95 56 -> 530 ms).
+            import torch
+
+            torch.set_num_threads(query_threads)
             indexes = list(range(min(limit, len(dataset.queries)))) if limit else None
             results = []
             for name in modes:
