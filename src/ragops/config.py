@@ -73,6 +73,9 @@ class RetrievalSettings(_Section):
         default=True, description="each ranking keeps a document's best chunk only, before fusion"
     )
     self_query: bool = Field(default=False, description="extract date/category filters from the question")
+    concurrent_keyword: bool = Field(
+        default=True, description="run keyword search on a second connection while the query is embedded"
+    )
     min_similarity: float = Field(
         default=0.25, ge=-1.0, le=1.0, description="best dense cosine below this = nothing relevant"
     )

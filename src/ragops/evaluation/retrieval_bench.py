@@ -31,6 +31,7 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
     "keyword": {"retrieval": {"mode": "keyword", "keyword_scorer": "bm25"}},
     "keyword-tsrank": {"retrieval": {"mode": "keyword", "keyword_scorer": "ts_rank"}},
     "hybrid": {},
+    "hybrid-sequential": {"retrieval": {"mode": "hybrid", "concurrent_keyword": False}},
     "hybrid-rrf": {"retrieval": {"mode": "hybrid", "fusion": "rrf"}},
     "hybrid-minmax": {"retrieval": {"mode": "hybrid", "fusion": "minmax"}},
     "hybrid-zscore": {"retrieval": {"mode": "hybrid", "fusion": "zscore"}},

@@ -44,9 +44,10 @@ def retrieve(
     vectors: list[np.ndarray] = []
     with ThreadPoolExecutor(max_workers=1) as background:
         # Keyword search needs no embedding: PostgreSQL runs it while the embedder encodes the query.
+        wants_keyword = mode in ("keyword", "hybrid")
         pending = (
             background.submit(_keyword_rankings, db, collection, query, depth, filters, settings, timings_ms)
-            if mode in ("keyword", "hybrid")
+            if wants_keyword and settings.concurrent_keyword
             else None
         )
         if mode in ("dense", "hybrid"):
@@ -58,6 +59,8 @@ def retrieve(
                 dense = [dense_search(conn, collection, v, depth, filters, ef_search) for v in vectors]
         if pending is not None:
             keyword = pending.result()
+        elif wants_keyword:
+            keyword = _keyword_rankings(db, collection, query, depth, filters, settings, timings_ms)
     best = max((c.similarity for ranking in dense for c in ranking if c.similarity is not None), default=None)
     rankings = dense + keyword
     weights = [settings.dense_weight] * len(dense) + [settings.keyword_weight] * len(keyword)
