@@ -71,6 +71,7 @@ class ModeOption(StrEnum):
 class SourceKind(StrEnum):
     ARXIV_JSONL = "arxiv-jsonl"
     FILES = "files"
+    BEIR = "beir"  # a BEIR corpus.jsonl
 
 
 def _settings(profile: str | None) -> Settings:
@@ -193,6 +194,7 @@ def ingest(
     from ragops.guardrails.registry import ingest_redactor
     from ragops.ingest.pipeline import ingest_documents
     from ragops.ingest.sources.arxiv_jsonl import read_arxiv_jsonl
+    from ragops.ingest.sources.beir import read_beir_corpus
     from ragops.ingest.sources.files import read_text_files
     from ragops.runtime import open_runtime
 
@@ -202,7 +204,12 @@ def ingest(
         _fail(FileNotFoundError(f"{path} does not exist"))
     if source is None:
         source = SourceKind.ARXIV_JSONL if path.suffix == ".jsonl" else SourceKind.FILES
-    items = read_arxiv_jsonl(path) if source is SourceKind.ARXIV_JSONL else read_text_files(path)
+    readers = {
+        SourceKind.ARXIV_JSONL: read_arxiv_jsonl,
+        SourceKind.FILES: read_text_files,
+        SourceKind.BEIR: read_beir_corpus,
+    }
+    items = readers[source](path)
     try:
         with open_runtime(settings, with_llm=False) as runtime, _ingest_progress() as progress:
             task = progress.add_task("ingest", total=None, chunks=0)
@@ -675,3 +682,74 @@ def bench_serve(
     console.print(table)
     if any(r.errors for r in results):
         raise typer.Exit(code=1)
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    data: Annotated[Path, typer.Option(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv")],
+    split: Annotated[str, typer.Option(help="qrels split to score")] = "test",
+    mode: Annotated[
+        list[str] | None, typer.Option(help="mode to run, repeatable (default: every non-LLM mode)")
+    ] = None,
+    depth: Annotated[
+        int, typer.Option(min=10, max=1000, help="chunks each retriever returns (recall@100 wants >= 100)")
+    ] = 200,
+    limit: Annotated[int | None, typer.Option(min=1, help="run only the first N queries (LLM modes are slow)")] = None,
+    query_threads: Annotated[int, typer.Option(min=1, help="torch threads while querying")] = 1,
+    collection: CollectionOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Score retrieval modes on a BEIR dataset: one JSON line per mode (ndcg@10, recall@100, mrr@10, latency)."""
+    from ragops.evaluation.beir import load_beir_dataset
+    from ragops.evaluation.retrieval_bench import (
+        DEFAULT_MODES,
+        LLM_MODES,
+        MODES,
+        ingest_dataset,
+        mode_settings,
+        run_mode,
+    )
+    from ragops.runtime import open_runtime
+
+    settings = _settings(profile)
+    modes = mode or list(DEFAULT_MODES)
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        _fail(ValueError(f"unknown mode {', '.join(unknown)}; known: {', '.join(MODES)}"))
+    logging.getLogger("llama_cpp").setLevel(logging.ERROR)
+    try:
+        dataset = load_beir_dataset(data, split)
+        target = collection or f"bench-{dataset.name}"
+        needs_llm = any(m in LLM_MODES for m in modes)
+        with open_runtime(settings, with_llm=needs_llm) as runtime:
+            report = ingest_dataset(
+                runtime.db, runtime.embedder, dataset, collection=target, chunking=settings.chunking
+            )
+            errors.print(
+                f"collection {target!r}: {report.counts.documents_added} added, "
+                f"{report.counts.documents_unchanged} unchanged ({report.seconds:.1f} s)"
+            )
+            # One short query gains nothing from a second thread; on 2 busy cores it lost (embed p95 56 -> 530 ms).
+            import torch
+
+            torch.set_num_threads(query_threads)
+            indexes = list(range(min(limit, len(dataset.queries)))) if limit else None
+            results = []
+            for name in modes:
+                searcher = runtime.searcher(mode_settings(settings, name, depth))
+                result = run_mode(searcher, dataset, mode=name, split=split, collection=target, queries=indexes)
+                typer.echo(json.dumps(result.as_json()))
+                results.append(result)
+    except RagopsError as exc:
+        _fail(exc)
+    table = Table("mode", "nDCG@10", "recall@100", "MRR@10", "p50 ms", "p95 ms", title=f"{dataset.name} ({split})")
+    for r in results:
+        table.add_row(
+            r.mode,
+            f"{r.ndcg_at_10:.4f}",
+            f"{r.recall_at_100:.4f}",
+            f"{r.mrr_at_10:.4f}",
+            f"{r.latency_p50_ms:.1f}",
+            f"{r.latency_p95_ms:.1f}",
+        )
+    errors.print(table)

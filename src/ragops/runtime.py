@@ -12,6 +12,7 @@ from ragops.guardrails.vectors import SharedQueryEmbedder
 from ragops.providers.base import ChatModel, Embedder
 from ragops.providers.registry import build_chat_model, build_embedder
 from ragops.rag.pipeline import QueryPipeline
+from ragops.rag.searcher import Searcher, build_searcher
 from ragops.store.database import Database, open_database
 from ragops.tracing.sinks.registry import build_tracer
 from ragops.tracing.tracer import Tracer, use_tracer
@@ -25,17 +26,32 @@ class Runtime:
     llm: ChatModel | None
     tracer: Tracer
 
-    def pipeline(self) -> QueryPipeline:
+    def pipeline(self, settings: Settings | None = None) -> QueryPipeline:
+        """The answering pipeline over this runtime's database and models; `settings` overrides its knobs."""
         if self.llm is None:
             raise RuntimeError("runtime opened without an LLM")
+        settings = settings or self.settings
         embedder = SharedQueryEmbedder(self.embedder)  # the denied-topics guard and retrieval embed the question once
         return QueryPipeline(
             db=self.db,
             embedder=embedder,
             llm=self.llm,
-            retrieval=self.settings.retrieval,
-            generation=self.settings.llm,
-            guardrails=build_guardrails(self.settings.guardrails, GuardResources(embedder, self.llm)),
+            searcher=self.searcher(settings, embedder=embedder),
+            generation=settings.llm,
+            context=settings.context,
+            guardrails=build_guardrails(settings.guardrails, GuardResources(embedder, self.llm)),
+        )
+
+    def searcher(self, settings: Settings | None = None, embedder: Embedder | None = None) -> Searcher:
+        """The configured search stages; `settings` overrides this runtime's (the benchmark's modes)."""
+        settings = settings or self.settings
+        return build_searcher(
+            self.db,
+            embedder or self.embedder,
+            self.llm,
+            retrieval=settings.retrieval,
+            expansion=settings.expansion,
+            rerank=settings.rerank,
         )
 
 

@@ -58,6 +58,7 @@ class Candidate:
     uri: str | None
     score: float
     similarity: float | None = None  # dense cosine similarity, when known
+    merged_chunks: int = 1  # context assembly joins neighbours: chunks ordinal .. ordinal + merged_chunks - 1
 
 
 @dataclass(frozen=True)
@@ -99,4 +100,5 @@ class Answer:
     models: dict[str, str]
     blocked: bool = False  # a guardrail refused the question or withheld the answer
     safety: list[GuardVerdict] = field(default_factory=list)
+    invalid_citations: tuple[int, ...] = ()  # [n] markers naming no passage, removed from `text`
     trace_id: str = ""  # look it up with `ragops traces show`

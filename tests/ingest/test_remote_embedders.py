@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from itertools import islice
 
 import pytest
@@ -12,7 +13,6 @@ from ragops.errors import EmbedderMismatchError
 from ragops.ingest.pipeline import ingest_documents
 from ragops.ingest.sources.arxiv_jsonl import read_arxiv_jsonl
 from ragops.providers.ollama import OllamaEmbedder
-from ragops.rag.pipeline import QueryPipeline
 from ragops.runtime import Runtime
 from tests.conftest import ARXIV_SAMPLE
 from tests.fakes.ollama import EMBED_DIMENSION, FakeOllama
@@ -47,7 +47,9 @@ def test_ollama_vectors_go_into_a_collection_of_their_own(
     chunks = ingest(runtime, ollama_embedder, collection_name)
     # then: searchable with the same embedder, refused with the local one
     assert chunks >= 12
-    pipeline = QueryPipeline(runtime.db, ollama_embedder, runtime.llm, runtime.settings.retrieval, runtime.settings.llm)  # type: ignore[arg-type]
+    pipeline = replace(
+        runtime.pipeline(), embedder=ollama_embedder, searcher=runtime.searcher(embedder=ollama_embedder)
+    )
     found = pipeline.search("dense retrieval", collection=collection_name, mode="dense", top_k=3)
     assert len(found.candidates) == 3
     with pytest.raises(EmbedderMismatchError, match=f"ollama/nomic-embed-text \\(dimension {EMBED_DIMENSION}\\)"):

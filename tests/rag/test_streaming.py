@@ -12,7 +12,7 @@ from ragops.guardrails.policies import GuardPolicy, GuardrailLayer
 from ragops.providers.base import TextDelta
 from ragops.providers.fallback import FallbackChatModel
 from ragops.providers.ollama import OllamaChatModel
-from ragops.rag.citations import cited_numbers
+from ragops.rag.citations import check_citations
 from ragops.rag.pipeline import QueryPipeline
 from ragops.runtime import Runtime
 from ragops.types import Answer
@@ -41,7 +41,7 @@ def test_the_local_model_streams_the_answer(pipeline: QueryPipeline, sample_coll
     # then
     streamed, answer = split(events)
     assert len(events) > 3 and not answer.is_refusal and answer.citations
-    assert cited_numbers(streamed, len(answer.citations))[0] == answer.text
+    assert check_citations(streamed, len(answer.citations)).text == answer.text
     assert answer.models["llm"].startswith("llama_cpp/") and answer.timings_ms["generate"] > 0
 
 
@@ -71,13 +71,7 @@ def test_an_outage_before_the_first_token_falls_back(runtime: Runtime, sample_co
                 OllamaChatModel(OllamaChatSettings(kind="ollama", base_url=ollama.url, model="llama3.2:1b")),
             ]
         )
-        pipeline = QueryPipeline(
-            db=runtime.db,
-            embedder=runtime.embedder,
-            llm=chain,
-            retrieval=runtime.settings.retrieval,
-            generation=runtime.settings.llm,
-        )
+        pipeline = replace(runtime.pipeline(), llm=chain, guardrails=GuardrailLayer())
         # when
         streamed, answer = split(list(pipeline.stream_answer(QUESTION, collection=sample_collection)))
         sent = ollama.model_requests("/api/chat")[0].body

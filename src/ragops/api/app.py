@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import replace
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -48,7 +47,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             if app.state.auth_required:
                 _check_keys_exist(opened)
             # The app's own settings govern answering, also over a shared runtime.
-            app.state.pipeline = replace(opened.pipeline(), retrieval=settings.retrieval, generation=settings.llm)
+            app.state.pipeline = opened.pipeline(settings)
             worker = IngestionWorker(opened.db, opened.embedder, settings.chunking, settings.server.upload_queue_size)
             worker.start()
             app.state.worker = worker

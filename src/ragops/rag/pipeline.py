@@ -1,5 +1,5 @@
-"""The query pipeline: input guards -> retrieve -> chunk guards -> gate on relevance -> assemble context -> generate
--> cite -> output guards."""
+"""The query pipeline: input guards -> search (self-query, expand, retrieve, rerank) -> chunk guards -> gate on
+relevance -> assemble context -> generate -> cite -> output guards."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from ragops.config import LLMSettings, RetrievalSettings
+from ragops.config import ContextSettings, LLMSettings, RetrievalSettings
 from ragops.guardrails.policies import GuardrailLayer, refusal
 from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
-from ragops.rag.citations import cited_numbers
+from ragops.rag.citations import check_citations
 from ragops.rag.context import Context, assemble_context
 from ragops.rag.prompts import load_prompt
-from ragops.rag.retrieval import Retrieval, retrieve
-from ragops.store.collections import Collection, check_embedder, require_collection
+from ragops.rag.retrieval import Retrieval
+from ragops.rag.searcher import Searcher
+from ragops.store.collections import Collection
 from ragops.store.database import Database
 from ragops.timing import timed
 from ragops.tracing.attributes import candidate_attributes, generation_attributes, guard_attributes
@@ -57,15 +58,17 @@ class QueryPipeline:
     db: Database
     embedder: Embedder
     llm: ChatModel
-    retrieval: RetrievalSettings
+    searcher: Searcher
     generation: LLMSettings
+    context: ContextSettings
     guardrails: GuardrailLayer = field(default_factory=GuardrailLayer)
 
+    @property
+    def retrieval(self) -> RetrievalSettings:
+        return self.searcher.retrieval
+
     def collection(self, name: str) -> Collection:
-        with self.db.connection() as conn:
-            found = require_collection(conn, name)
-        check_embedder(found, self.embedder.model_id, self.embedder.dimension)
-        return found
+        return self.searcher.collection(name)
 
     def search(
         self,
@@ -77,23 +80,14 @@ class QueryPipeline:
         filters: SearchFilters | None = None,
         timings_ms: dict[str, float] | None = None,
     ) -> Retrieval:
-        timings_ms = {} if timings_ms is None else timings_ms
+        """The configured search stages (each its own span), annotated on the current span."""
         mode = mode or self.retrieval.mode
-        with timed(timings_ms, "retrieve"):
-            set_payload("ragops.query", question)
-            found = retrieve(
-                self.db,
-                self.embedder,
-                self.collection(collection),
-                question,
-                mode=mode,
-                limit=top_k or self.retrieval.top_k,
-                settings=self.retrieval,
-                filters=filters,
-                timings_ms=timings_ms,
-            )
-            set_attributes({"ragops.retrieval.mode": mode, **candidate_attributes(found.candidates)})
-            return found
+        set_payload("ragops.query", question)
+        found = self.searcher.search(
+            question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
+        )
+        set_attributes({"ragops.retrieval.mode": mode, **candidate_attributes(found.candidates)})
+        return found
 
     def answer(
         self,
@@ -229,8 +223,9 @@ class QueryPipeline:
         # The model that actually answered: with a fallback chain it may not be the first one.
         models = {"embedder": self.embedder.model_id, "llm": completion.model_id}
         passages = prepared.context.passages
-        text, cited = cited_numbers(completion.text, len(passages))
-        citations = [_citation(n, c, n in cited) for n, c in enumerate(passages, start=1)]
+        checked_citations = check_citations(completion.text, len(passages))
+        text, invalid = checked_citations.text, tuple(checked_citations.invalid)
+        citations = [_citation(n, c, n in checked_citations.cited) for n, c in enumerate(passages, start=1)]
         with timed(timings_ms, "guard_output"):
             checked = self.guardrails.check_output(text, [c.text for c in passages])
         safety = safety + list(checked.verdicts)
@@ -238,7 +233,17 @@ class QueryPipeline:
             return Answer(
                 question, refusal(checked.blocked_by), [], True, mode, timings_ms, models, blocked=True, safety=safety
             )
-        return Answer(question, checked.text, citations, False, mode, timings_ms, models, safety=safety)
+        return Answer(
+            question,
+            checked.text,
+            citations,
+            False,
+            mode,
+            timings_ms,
+            models,
+            safety=safety,
+            invalid_citations=invalid,
+        )
 
     def _is_relevant(self, found: Retrieval) -> bool:
         if not found.candidates:
@@ -251,7 +256,13 @@ class QueryPipeline:
         budget = (
             self.llm.context_window - self.generation.max_tokens - self.llm.count_tokens(fixed) - PROMPT_OVERHEAD_TOKENS
         )
-        return assemble_context(candidates, self.llm.count_tokens, budget)
+        return assemble_context(
+            candidates,
+            self.llm.count_tokens,
+            budget,
+            merge_adjacent=self.context.merge_adjacent,
+            order=self.context.order,
+        )
 
     @staticmethod
     def _messages(context: Context, question: str) -> list[ChatMessage]:

@@ -1,15 +1,20 @@
-"""Retrieve candidate chunks for a question: dense, keyword, or both fused by RRF."""
+"""Retrieve candidate chunks for a (possibly expanded) question: dense, keyword, or both fused."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
+
+import numpy as np
 
 from ragops.config import RetrievalSettings
 from ragops.providers.base import Embedder
-from ragops.rag.fusion import fuse_rankings
+from ragops.rag.expansion import ExpandedQuery
+from ragops.rag.fusion import FuseBy, best_chunk_per_document, fuse
 from ragops.store.collections import Collection
 from ragops.store.database import Database
-from ragops.store.search import dense_search, keyword_search
+from ragops.store.search import bm25_search, dense_search, ts_rank_search
 from ragops.timing import timed
 from ragops.tracing.attributes import candidate_attributes
 from ragops.tracing.spans import set_attributes
@@ -20,13 +25,14 @@ from ragops.types import Candidate, RetrievalMode, SearchFilters
 class Retrieval:
     candidates: list[Candidate]
     best_similarity: float | None  # highest dense cosine seen; None when no dense search ran
+    query_vector: np.ndarray | None = None  # the question's own embedding, when dense search ran
 
 
 def retrieve(
     db: Database,
     embedder: Embedder,
     collection: Collection,
-    question: str,
+    query: ExpandedQuery,
     *,
     mode: RetrievalMode,
     limit: int,
@@ -34,26 +40,65 @@ def retrieve(
     filters: SearchFilters | None,
     timings_ms: dict[str, float],
 ) -> Retrieval:
-    """Top `limit` candidates; each retriever looks `settings.candidates` deep before fusion."""
+    """Top `limit` candidates; each retriever looks `settings.candidates` deep for each query text."""
     depth = max(limit, settings.candidates)
-    dense: list[Candidate] = []
-    keyword: list[Candidate] = []
-    with db.connection() as conn:
+    dense: list[list[Candidate]] = []
+    keyword: list[list[Candidate]] = []
+    vectors: list[np.ndarray] = []
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # Keyword search needs no embedding: PostgreSQL runs it while the embedder encodes the query.
+        wants_keyword = mode in ("keyword", "hybrid")
+        pending = (
+            # copy_context: the keyword span joins the request's trace from the worker thread
+            background.submit(
+                copy_context().run, _keyword_rankings, db, collection, query, depth, filters, settings, timings_ms
+            )
+            if wants_keyword and settings.concurrent_keyword
+            else None
+        )
         if mode in ("dense", "hybrid"):
             with timed(timings_ms, "embed_query"):
-                query_vector = embedder.embed_query(question)
-            with timed(timings_ms, "dense"):
-                dense = dense_search(conn, collection, query_vector, depth, filters, settings.hnsw_ef_search)
-                set_attributes(candidate_attributes(dense))
-        if mode in ("keyword", "hybrid"):
-            with timed(timings_ms, "keyword"):
-                keyword = keyword_search(conn, collection, question, depth, filters)
-                set_attributes(candidate_attributes(keyword))
-    if mode == "hybrid":
-        with timed(timings_ms, "fuse"):
-            ranked = fuse_rankings([dense, keyword], k=settings.rrf_k)
-            set_attributes(candidate_attributes(ranked))
+                vectors = [embedder.embed_query(text) for text in query.dense_texts]
+            with db.connection() as conn, timed(timings_ms, "dense"):
+                # ef_search below the depth would cap how many rows HNSW can return.
+                ef_search = max(settings.hnsw_ef_search, depth)
+                dense = [dense_search(conn, collection, v, depth, filters, ef_search) for v in vectors]
+                set_attributes(candidate_attributes([c for ranking in dense for c in ranking]))
+        if pending is not None:
+            keyword = pending.result()
+        elif wants_keyword:
+            keyword = _keyword_rankings(db, collection, query, depth, filters, settings, timings_ms)
+    best = max((c.similarity for ranking in dense for c in ranking if c.similarity is not None), default=None)
+    rankings = dense + keyword
+    weights = [settings.dense_weight] * len(dense) + [settings.keyword_weight] * len(keyword)
+    if settings.one_chunk_per_document:
+        rankings = [best_chunk_per_document(r) for r in rankings]
+    if len(rankings) == 1:
+        ranked = list(rankings[0])  # one list: its own scores stand
     else:
-        ranked = dense or keyword
-    best = max((c.similarity for c in dense if c.similarity is not None), default=None)
-    return Retrieval(candidates=ranked[:limit], best_similarity=best)
+        with timed(timings_ms, "fuse"):
+            by: FuseBy = "document" if settings.one_chunk_per_document else "chunk"
+            ranked = fuse(rankings, settings.fusion, k=settings.rrf_k, weights=weights, by=by)
+            set_attributes(candidate_attributes(ranked))
+    return Retrieval(ranked[:limit], best, vectors[0] if vectors else None)
+
+
+def _keyword_rankings(
+    db: Database,
+    collection: Collection,
+    query: ExpandedQuery,
+    depth: int,
+    filters: SearchFilters | None,
+    settings: RetrievalSettings,
+    timings_ms: dict[str, float],
+) -> list[list[Candidate]]:
+    with db.connection() as conn, timed(timings_ms, "keyword"):
+        if settings.keyword_scorer == "ts_rank":
+            rankings = [ts_rank_search(conn, collection, text, depth, filters) for text in query.keyword_texts]
+        else:
+            rankings = [
+                bm25_search(conn, collection, text, depth, filters, k1=settings.bm25_k1, b=settings.bm25_b)
+                for text in query.keyword_texts
+            ]
+        set_attributes(candidate_attributes([c for ranking in rankings for c in ranking]))
+        return rankings

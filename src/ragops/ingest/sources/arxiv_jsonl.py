@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ragops.errors import IngestError
+from ragops.ingest.sources.jsonl import read_jsonl_documents
 from ragops.types import SourceDocument
 
 SOURCE = "arxiv"
@@ -16,16 +16,7 @@ SOURCE = "arxiv"
 
 def read_arxiv_jsonl(path: Path) -> Iterator[SourceDocument | IngestError]:
     """One document per valid line; a malformed line yields an IngestError and reading goes on."""
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-                yield _document(record)
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                yield IngestError(f"not an arXiv record ({type(exc).__name__}: {exc})", source=where)
+    return read_jsonl_documents(path, _document, "an arXiv record")
 
 
 def _document(record: dict[str, Any]) -> SourceDocument:

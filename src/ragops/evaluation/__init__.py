@@ -1,0 +1,1 @@
+"""Evaluation: retrieval metrics, benchmark datasets and runs."""
