@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,7 +26,7 @@ def ollama() -> Iterator[FakeOllama]:
 
 
 def ask(runtime: Runtime, collection: str, llm: OllamaChatModel) -> tuple[int, dict[str, object]]:
-    served = Runtime(settings=runtime.settings, db=runtime.db, embedder=runtime.embedder, llm=llm)
+    served = replace(runtime, llm=llm)
     with TestClient(create_app(runtime.settings, runtime=served)) as client:
         response = client.post("/v1/query", json={"question": QUESTION, "collection": collection})
     return response.status_code, response.json()

@@ -101,7 +101,7 @@ def test_dev_profile_turns_the_guards_on() -> None:
         ("denied_topics", "block"),
     ]
     assert [(p.kind, p.action) for p in guardrails.chunks] == [("injection", "block")]
-    assert [(p.kind, p.action) for p in guardrails.output] == [("pii", "redact"), ("grounding", "flag")]
+    assert [(p.kind, p.action) for p in guardrails.output] == [("pii", "flag"), ("grounding", "flag")]
     assert PiiGuardSettings().action == "redact"
 
 

@@ -58,7 +58,9 @@ class MlflowTraceSink:
         )
 
     def close(self) -> None:
-        self._mlflow.flush_trace_async_logging(terminate=True)
+        # Flush, never terminate: MLflow's writer is process-wide, and another runtime in this process
+        # (a CLI command run in-process, a second app) may still be tracing through it.
+        self._mlflow.flush_trace_async_logging(terminate=False)
 
 
 def experiment_id(client: Any, name: str, artifact_location: str | None) -> str:
