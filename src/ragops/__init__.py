@@ -6,3 +6,7 @@ import os
 # a dense query measured p95 112 ms with default threading, 16 ms with one BLAS thread.
 for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
+
+# Offline by default: MLflow would otherwise fetch a model-price catalog from github.com for every
+# LLM span it stores (and retry when there is no network).
+os.environ.setdefault("MLFLOW_MODEL_CATALOG_URI", "")
