@@ -47,6 +47,14 @@ def pipeline(runtime: Runtime) -> QueryPipeline:
 
 
 @pytest.fixture(scope="session")
+def sequential_pipeline(runtime: Runtime) -> QueryPipeline:
+    """The configured pipeline with keyword search after the embedding rather than beside it:
+    concurrent stages would make the order of their spans a race."""
+    retrieval = runtime.settings.retrieval.model_copy(update={"concurrent_keyword": False})
+    return runtime.pipeline(runtime.settings.model_copy(update={"retrieval": retrieval}))
+
+
+@pytest.fixture(scope="session")
 def sample_collection(runtime: Runtime) -> str:
     """The arXiv sample, ingested once for every read-only test."""
     ingest_into(runtime, SAMPLE_COLLECTION)

@@ -25,7 +25,9 @@ class ScriptedChatModel:
         prompt = messages[-1].content
         self.prompts.append(prompt)
         text = self._reply(prompt)
-        return Completion(text, self.model_id, self.count_tokens(prompt), self.count_tokens(text), "stop")
+        return Completion(
+            text, self.model_id, self.count_tokens(prompt), self.count_tokens(text), "stop", "scripted", 0.0
+        )
 
 
 def failing(prompt: str) -> str:

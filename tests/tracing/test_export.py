@@ -21,12 +21,12 @@ def _closed_port() -> int:
 
 
 def test_spans_reach_an_otlp_collector_with_ids_parents_and_attributes(
-    pipeline: QueryPipeline, sample_collection: str
+    sequential_pipeline: QueryPipeline, sample_collection: str
 ) -> None:
     with otlp_receiver() as collector:
         tracer = Tracer({"otlp": lambda: OtlpTraceSink(collector.endpoint, timeout_s=10.0)}, queue_size=10)
         with use_tracer(tracer, close_timeout_s=10.0):
-            answer = pipeline.answer(OFF_TOPIC, collection=sample_collection)
+            answer = sequential_pipeline.answer(OFF_TOPIC, collection=sample_collection)
             assert tracer.flush(timeout_s=30.0)
 
     assert tracer.export_errors == 0

@@ -18,7 +18,7 @@ from ragops.rag.searcher import Searcher
 from ragops.store.collections import Collection
 from ragops.store.database import Database
 from ragops.timing import timed
-from ragops.tracing.attributes import candidate_attributes, generation_attributes, guard_attributes
+from ragops.tracing.attributes import generation_attributes, guard_attributes
 from ragops.tracing.spans import (
     AttributeValue,
     add_span,
@@ -80,14 +80,10 @@ class QueryPipeline:
         filters: SearchFilters | None = None,
         timings_ms: dict[str, float] | None = None,
     ) -> Retrieval:
-        """The configured search stages (each its own span), annotated on the current span."""
-        mode = mode or self.retrieval.mode
-        set_payload("ragops.query", question)
-        found = self.searcher.search(
+        """The configured search stages, each its own span."""
+        return self.searcher.search(
             question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
         )
-        set_attributes({"ragops.retrieval.mode": mode, **candidate_attributes(found.candidates)})
-        return found
 
     def answer(
         self,

@@ -15,6 +15,8 @@ from ragops.store.collections import Collection, check_embedder, require_collect
 from ragops.store.database import Database
 from ragops.store.search import collection_categories
 from ragops.timing import timed
+from ragops.tracing.attributes import candidate_attributes
+from ragops.tracing.spans import set_attributes, set_payload
 from ragops.types import RetrievalMode, SearchFilters
 
 
@@ -57,18 +59,21 @@ class Searcher:
         if self.llm is not None:
             with timed(timings_ms, "expand"):
                 query = expand_query(question, self.llm, self.expansion)
+        mode = mode or self.retrieval.mode
         with timed(timings_ms, "retrieve"):
+            set_payload("ragops.query", question)
             found = retrieve(
                 self.db,
                 self.embedder,
                 target,
                 query,
-                mode=mode or self.retrieval.mode,
+                mode=mode,
                 limit=max(top_k, self.rerank_depth or 0),
                 settings=self.retrieval,
                 filters=filters,
                 timings_ms=timings_ms,
             )
+            set_attributes({"ragops.retrieval.mode": mode, **candidate_attributes(found.candidates)})
         if self.rerank_depth is None:
             return replace(found, candidates=found.candidates[:top_k])
         # Only the head is reranked; the rest follow in retrieval order (for callers wanting more than the depth).
