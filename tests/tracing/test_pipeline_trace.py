@@ -1,6 +1,6 @@
 """One real question (pgvector, MiniLM, SmolLM2) -> one trace, read back from PostgreSQL, MLflow and the CLI."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import mlflow
@@ -153,3 +153,21 @@ def test_cli_trace_commands_explain_bad_input(runtime: Runtime, arguments: list[
     result = CliRunner().invoke(app, arguments, env={"RAGOPS_HOME": str(runtime.settings.home), "COLUMNS": "200"})
     assert result.exit_code == 1
     assert message in result.stderr
+
+
+def test_a_streamed_answer_is_one_trace_with_time_to_first_token(
+    runtime: Runtime, sequential_pipeline: QueryPipeline, sample_collection: str
+) -> None:
+    short = replace(
+        sequential_pipeline, generation=sequential_pipeline.generation.model_copy(update={"max_tokens": 16})
+    )
+    *_, answer = short.stream_answer(QUESTION, collection=sample_collection, top_k=2)
+    assert isinstance(answer, Answer) and len(answer.trace_id) == 32
+    assert runtime.tracer.flush(timeout_s=120.0)
+    with runtime.db.connection() as conn:
+        (row,) = find_trace(conn, answer.trace_id)
+    trace = finished_trace(row)
+    assert [s.name for s in trace.children(trace.root)] == TOP_LEVEL
+    generate = next(s for s in trace.spans if s.name == "generate")
+    assert 0 < generate.attributes["ragops.time_to_first_token_ms"] <= generate.duration_ms
+    assert generate.attributes["gen_ai.usage.output_tokens"] > 0

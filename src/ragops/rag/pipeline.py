@@ -143,17 +143,24 @@ class QueryPipeline:
             hold_back = any(policy.action != "flag" for policy in self.guardrails.output)
             completion: Completion | None = None
             started_ns, started = time.time_ns(), time.perf_counter()
+            first_token_ms: float | None = None
             for event in self.llm.stream(
                 prepared.messages, max_tokens=self.generation.max_tokens, temperature=self.generation.temperature
             ):
                 if isinstance(event, Completion):
                     completion = event
-                elif not hold_back:
+                    continue
+                if first_token_ms is None:
+                    first_token_ms = (time.perf_counter() - started) * 1000.0
+                if not hold_back:
                     yield event
             prepared.timings_ms["generate"] = (time.perf_counter() - started) * 1000.0
             assert completion is not None  # every stream ends with its Completion
+            attributes = self._generation_attributes(prepared, completion)
+            if first_token_ms is not None:
+                attributes["ragops.time_to_first_token_ms"] = round(first_token_ms, 1)
             with attached(trace):
-                add_span("generate", started_ns, self._generation_attributes(prepared, completion))
+                add_span("generate", started_ns, attributes)
                 answer = self._finish(prepared, completion)
                 _annotate_trace(answer)
             answer = replace(answer, trace_id=trace.span.trace_id)
