@@ -54,7 +54,7 @@ def test_demo_question_passes_the_input_and_chunk_guards(pipeline: QueryPipeline
         ("injection", "passed"),
         ("denied_topics", "passed"),
     ]
-    found = pipeline.search(screened.text, collection=sample_collection)
+    found = pipeline.searcher.search(screened.text, collection=sample_collection)
     kept, verdicts = pipeline.guardrails.filter_chunks(found.candidates)
     assert kept == found.candidates and len(kept) == pipeline.retrieval.top_k
     assert [(v.stage, v.outcome) for v in verdicts] == [("chunks", "passed")]
@@ -64,7 +64,7 @@ def test_pii_is_redacted_before_retrieval(runtime: Runtime, pipeline: QueryPipel
     # given: a document that only the raw address would find by keyword
     _ingest(runtime, collection_name, [_document("c1", "Benchmark maintainers", CONTACT)])
     unguarded = replace(pipeline, guardrails=GuardrailLayer())
-    assert unguarded.search("jane.doe@example.org", collection=collection_name, mode="keyword").candidates
+    assert unguarded.searcher.search("jane.doe@example.org", collection=collection_name, mode="keyword").candidates
     # when
     answer = pipeline.answer("jane.doe@example.org", collection=collection_name, mode="keyword")
     # then: retrieval saw "[EMAIL]", which matches nothing
@@ -77,7 +77,7 @@ def test_pii_is_redacted_at_ingestion_when_configured(
     runtime: Runtime, pipeline: QueryPipeline, collection_name: str
 ) -> None:
     _ingest(runtime, collection_name, [_document("c1", "Benchmark maintainers", CONTACT)], redact=True)
-    found = pipeline.search("benchmark maintainer contact", collection=collection_name, mode="dense")
+    found = pipeline.searcher.search("benchmark maintainer contact", collection=collection_name, mode="dense")
     assert found.candidates[0].text == "Contact the maintainer [EMAIL] or [PHONE] for the benchmark data."
 
 

@@ -70,21 +70,6 @@ class QueryPipeline:
     def collection(self, name: str) -> Collection:
         return self.searcher.collection(name)
 
-    def search(
-        self,
-        question: str,
-        *,
-        collection: str,
-        mode: RetrievalMode | None = None,
-        top_k: int | None = None,
-        filters: SearchFilters | None = None,
-        timings_ms: dict[str, float] | None = None,
-    ) -> Retrieval:
-        """The configured search stages, each its own span."""
-        return self.searcher.search(
-            question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
-        )
-
     def answer(
         self,
         question: str,
@@ -208,7 +193,7 @@ class QueryPipeline:
             return Answer(
                 question, refusal(screened.blocked_by), [], True, mode, timings_ms, models, blocked=True, safety=safety
             )
-        found = self.search(
+        found = self.searcher.search(
             question, collection=collection, mode=mode, top_k=top_k, filters=filters, timings_ms=timings_ms
         )
         with timed(timings_ms, "guard_chunks"):

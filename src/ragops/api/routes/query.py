@@ -113,7 +113,7 @@ def retrieve(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep
     collection = request.collection or settings.collection
     mode = request.mode or pipeline.retrieval.mode
     timings_ms: dict[str, float] = {}
-    found = pipeline.search(
+    found = pipeline.searcher.search(
         request.question,
         collection=collection,
         mode=mode,
