@@ -437,6 +437,33 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return loaded
 
 
+# What a pipeline version is made of: the sections an evaluated or released config may change.
+PIPELINE_SECTIONS = ("embedder", "llm", "chunking", "retrieval", "expansion", "rerank", "context", "guardrails")
+
+
+def with_pipeline_config(settings: Settings, path: Path) -> Settings:
+    """`settings` with the pipeline sections of YAML file `path` laid over them, key by key."""
+    overrides = _read_yaml(path)
+    unknown = overrides.keys() - set(PIPELINE_SECTIONS)
+    if unknown:
+        raise ConfigError(f"{path}: {sorted(unknown)} are not pipeline settings; it may set {list(PIPELINE_SECTIONS)}")
+    merged = _deep_merge(settings.model_dump(), overrides)
+    try:
+        return Settings(**merged)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid pipeline config {path}:\n{exc}") from exc
+
+
+def _deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def masked_config(settings: Settings) -> dict[str, Any]:
     """The effective config as plain data, secrets shown as '**********'."""
     return settings.model_dump(mode="json")
