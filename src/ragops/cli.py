@@ -47,6 +47,7 @@ keys_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
 traces_app = typer.Typer(help="Traces of answers and ingestion runs.", no_args_is_help=True)
 mlflow_app = typer.Typer(help="The MLflow tracking store (traces, monitoring runs).", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+registry_app = typer.Typer(help="Registered pipeline versions (the MLflow model registry).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
@@ -54,6 +55,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(traces_app, name="traces")
 app.add_typer(mlflow_app, name="mlflow")
 app.add_typer(bench_app, name="bench")
+app.add_typer(registry_app, name="registry")
 
 console = Console()
 errors = Console(stderr=True)
@@ -537,14 +539,29 @@ def _ratio(value: float | None) -> str:
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default: server.host, 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default: server.port, 8000)")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="registered version to serve: an alias (production, champion) or a version number"),
+    ] = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Serve the HTTP API and the chat page. Beyond 127.0.0.1 it requires API keys."""
+    """Serve the HTTP API and the chat page. Beyond 127.0.0.1 it requires API keys.
+
+    Without --model it serves the version registry.serve names (production) once one is registered,
+    else the profile's own pipeline."""
     import uvicorn
 
     from ragops.api.app import auth_required, create_app
+    from ragops.registry.serving import served_settings
 
-    settings = _settings(profile)
+    try:
+        settings, version = served_settings(_settings(profile), model)
+    except RagopsError as exc:
+        _fail(exc)
+    label = version.label if version else None
+    errors.print(
+        f"serving {label or f'the {settings.profile} profile pipeline'} over collection {settings.collection!r}"
+    )
     server = settings.server.model_copy(
         update={"host": host or settings.server.host, "port": port or settings.server.port}
     )
@@ -553,7 +570,7 @@ def serve(
         _require_active_key(settings)
     logging.getLogger("llama_cpp").setLevel(logging.ERROR)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, pipeline_label=label),
         host=server.host,
         port=server.port,
         log_level="info",
@@ -753,3 +770,99 @@ def bench_retrieval(
             f"{r.latency_p95_ms:.1f}",
         )
     errors.print(table)
+
+
+@app.command()
+def release(
+    pipeline: Annotated[Path, typer.Option(help="pipeline config YAML laid over the profile (its pipeline sections)")],
+    testset: Annotated[Path, typer.Option(help="the standard test set (JSONL) both versions are scored on")],
+    profile: ProfileOption = None,
+) -> None:
+    """Register a pipeline version, validate it, evaluate it, and promote it to champion and production
+    if it beats the champion by registry.min_improvement. Exit code 3: registered but not promoted."""
+    from ragops.registry.release import ReleaseHooks
+    from ragops.registry.release import release as run_release
+
+    settings = _settings(profile)
+    logging.getLogger("llama_cpp").setLevel(logging.ERROR)
+    with _item_progress() as progress:
+        task = progress.add_task("release", total=None)
+
+        def on_step(step: str) -> None:
+            progress.update(task, description=step, completed=0, total=None)
+
+        def on_item(_: object) -> None:
+            progress.update(task, advance=1)
+
+        try:
+            outcome = run_release(settings, pipeline, testset, ReleaseHooks(on_step, on_item))
+        except RagopsError as exc:
+            _fail(exc)
+    checks = Table("check", "passed", "detail", title=f"validation of {outcome.version.label}")
+    for check in outcome.checks:
+        checks.add_row(check.name, "[green]yes[/]" if check.passed else "[red]no[/]", check.detail)
+    console.print(checks)
+    if outcome.gates:
+        assert outcome.champion is not None
+        gates = Table(
+            "metric",
+            f"champion v{outcome.champion.version}",
+            f"v{outcome.version.version}",
+            "improvement",
+            "95% lower bound",
+            "required",
+            "",
+            title="challenger vs champion, same items",
+        )
+        for gate in outcome.gates:
+            verdict = "[green]pass[/]" if gate.passed else "[red]fail[/]"
+            gates.add_row(
+                gate.metric,
+                _metric(gate.champion),
+                _metric(gate.challenger),
+                _metric(gate.improvement),
+                _metric(gate.lower_bound),
+                f">= {gate.min_improvement:+g}",
+                verdict + (" [bold]significant[/]" if gate.significant else ""),
+            )
+        console.print(gates)
+    if outcome.eval_run_id:
+        console.print(f"evaluation run {outcome.eval_run_id} (ragops mlflow ui)")
+    if outcome.promoted:
+        console.print(f"[bold green]promoted[/] {outcome.version.label} to champion and production")
+        return
+    reason = "failed validation" if not outcome.passed_tests else "does not measurably beat the champion"
+    console.print(f"[bold yellow]not promoted[/]: {outcome.version.label} {reason}")
+    raise typer.Exit(code=3)
+
+
+def _metric(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def _item_progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=errors
+    )
+
+
+@registry_app.command("list")
+def registry_list(profile: ProfileOption = None) -> None:
+    """Every registered version, newest first, with its aliases and release outcome."""
+    from ragops.registry.models import list_versions
+
+    settings = _settings(profile)
+    table = Table(
+        "version", "aliases", "passed_tests", "beats_threshold", "llm", "index", title=settings.registry.model_name
+    )
+    for version in list_versions(settings):
+        tags = version.tags
+        table.add_row(
+            version.version,
+            ", ".join(version.aliases),
+            tags.get("passed_tests", "-"),
+            tags.get("beats_threshold", "-"),
+            tags.get("llm", "-"),
+            tags.get("index_fingerprint", "-"),
+        )
+    console.print(table)

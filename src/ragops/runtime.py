@@ -12,6 +12,7 @@ from ragops.guardrails.vectors import SharedQueryEmbedder
 from ragops.providers.base import ChatModel, Embedder
 from ragops.providers.registry import build_chat_model, build_embedder
 from ragops.rag.pipeline import QueryPipeline
+from ragops.rag.prompts import PromptLibrary
 from ragops.rag.searcher import Searcher, build_searcher
 from ragops.store.database import Database, open_database
 from ragops.tracing.sinks.registry import build_tracer
@@ -40,6 +41,7 @@ class Runtime:
             generation=settings.llm,
             context=settings.context,
             guardrails=build_guardrails(settings.guardrails, GuardResources(embedder, self.llm)),
+            prompts=PromptLibrary(settings.prompts.dir),
         )
 
     def searcher(self, settings: Settings | None = None, embedder: Embedder | None = None) -> Searcher:
@@ -52,6 +54,7 @@ class Runtime:
             retrieval=settings.retrieval,
             expansion=settings.expansion,
             rerank=settings.rerank,
+            prompts=PromptLibrary(settings.prompts.dir),
         )
 
 

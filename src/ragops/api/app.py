@@ -30,8 +30,9 @@ def auth_required(settings: Settings) -> bool:
     return settings.server.require_api_key or not is_loopback(settings.server.host)
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
-    """The app for `settings`; pass an open `runtime` to share one (tests), else the lifespan opens one."""
+def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_label: str | None = None) -> FastAPI:
+    """The app for `settings`; pass an open `runtime` to share one (tests), else the lifespan opens one.
+    `pipeline_label` names the registered version being served (shown by /readyz)."""
 
     @contextmanager
     def resources() -> Iterator[Runtime]:
@@ -58,6 +59,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app = FastAPI(title="ragops", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.pipeline_label = pipeline_label or f"profile {settings.profile}"
     app.state.metrics = Metrics()
     app.state.auth_required = auth_required(settings)
     app.state.rate_limiter = TokenBucketLimiter(settings.server.rate_limit_per_minute, settings.server.rate_limit_burst)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ragops.config import ExpansionSettings
 from ragops.errors import ProviderError
 from ragops.providers.base import ChatMessage, ChatModel
-from ragops.rag.prompts import load_prompt
+from ragops.rag.prompts import BUILTIN_PROMPTS, PromptLibrary
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,9 @@ def is_expansion_enabled(settings: ExpansionSettings) -> bool:
     return bool(settings.multi_query or settings.hyde or settings.keywords)
 
 
-def expand_query(question: str, llm: ChatModel | None, settings: ExpansionSettings) -> ExpandedQuery:
+def expand_query(
+    question: str, llm: ChatModel | None, settings: ExpansionSettings, prompts: PromptLibrary = BUILTIN_PROMPTS
+) -> ExpandedQuery:
     """Run the enabled expansion steps; without an LLM (or with none enabled) the question alone."""
     if llm is None:
         return ExpandedQuery(question)
@@ -57,17 +59,19 @@ def expand_query(question: str, llm: ChatModel | None, settings: ExpansionSettin
     hypothetical: str | None = None
     keywords: str | None = None
     if settings.multi_query:
-        text = _ask(llm, "expand_multi_query", settings, degraded, question=question, count=str(settings.multi_query))
+        text = _ask(
+            llm, prompts, "expand_multi_query", settings, degraded, question=question, count=str(settings.multi_query)
+        )
         reformulations = parse_reformulations(text, question, settings.multi_query) if text is not None else ()
         if text is not None and not reformulations:
             _unusable("multi_query", degraded)
     if settings.hyde:
-        text = _ask(llm, "expand_hyde", settings, degraded, question=question)
+        text = _ask(llm, prompts, "expand_hyde", settings, degraded, question=question)
         hypothetical = parse_hypothetical_answer(text) if text is not None else None
         if text is not None and hypothetical is None:
             _unusable("hyde", degraded)
     if settings.keywords:
-        text = _ask(llm, "expand_keywords", settings, degraded, question=question)
+        text = _ask(llm, prompts, "expand_keywords", settings, degraded, question=question)
         keywords = parse_keywords(text, question) if text is not None else None
         if text is not None and keywords is None:
             _unusable("keywords", degraded)
@@ -110,12 +114,14 @@ def _unusable(step: str, degraded: list[str]) -> None:
     degraded.append(step)
 
 
-def _ask(llm: ChatModel, prompt: str, settings: ExpansionSettings, degraded: list[str], **values: str) -> str | None:
+def _ask(
+    llm: ChatModel, prompts: PromptLibrary, prompt: str, settings: ExpansionSettings, degraded: list[str], **values: str
+) -> str | None:
     """The model's reply, or None (and the step recorded as degraded) when the provider failed."""
     step = prompt.removeprefix("expand_")
     try:
         completion = llm.complete(
-            [ChatMessage("user", load_prompt(prompt).render(**values))],
+            [ChatMessage("user", prompts.get(prompt).render(**values))],
             max_tokens=settings.max_tokens,
             temperature=settings.temperature,
         )

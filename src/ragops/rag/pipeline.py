@@ -12,7 +12,7 @@ from ragops.guardrails.policies import GuardrailLayer, refusal
 from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
 from ragops.rag.citations import check_citations
 from ragops.rag.context import Context, assemble_context
-from ragops.rag.prompts import load_prompt
+from ragops.rag.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.rag.retrieval import Retrieval
 from ragops.rag.searcher import Searcher
 from ragops.store.collections import Collection
@@ -62,6 +62,7 @@ class QueryPipeline:
     generation: LLMSettings
     context: ContextSettings
     guardrails: GuardrailLayer = field(default_factory=GuardrailLayer)
+    prompts: PromptLibrary = BUILTIN_PROMPTS
 
     @property
     def retrieval(self) -> RetrievalSettings:
@@ -252,11 +253,10 @@ class QueryPipeline:
             order=self.context.order,
         )
 
-    @staticmethod
-    def _messages(context: Context, question: str) -> list[ChatMessage]:
+    def _messages(self, context: Context, question: str) -> list[ChatMessage]:
         return [
-            ChatMessage("system", load_prompt("answer_system").render()),
-            ChatMessage("user", load_prompt("answer_user").render(passages=context.text, question=question)),
+            ChatMessage("system", self.prompts.get("answer_system").render()),
+            ChatMessage("user", self.prompts.get("answer_user").render(passages=context.text, question=question)),
         ]
 
 

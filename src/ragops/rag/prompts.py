@@ -1,4 +1,8 @@
-"""Prompt templates live as files in rag/prompts/; each carries a version (hash of its text)."""
+"""Prompt templates live as files in rag/prompts/; each carries a version (hash of its text).
+
+A pipeline reads its templates through a PromptLibrary, so a folder of edited templates (a pipeline
+config's `prompts.dir`, or a registered version's copy) replaces the built-in ones by name.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import string
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -33,3 +38,42 @@ class PromptTemplate:
 def load_prompt(name: str) -> PromptTemplate:
     text = (resources.files("ragops.rag") / "prompts" / f"{name}.md").read_text(encoding="utf-8")
     return PromptTemplate(name=name, text=text.strip())
+
+
+def builtin_prompt_names() -> list[str]:
+    folder = resources.files("ragops.rag") / "prompts"
+    return sorted(entry.name.removesuffix(".md") for entry in folder.iterdir() if entry.name.endswith(".md"))
+
+
+@cache
+def _read_prompt_file(path: Path) -> PromptTemplate:
+    return PromptTemplate(name=path.stem, text=path.read_text(encoding="utf-8").strip())
+
+
+@dataclass(frozen=True)
+class PromptLibrary:
+    """The templates one pipeline uses: a file `<name>.md` in `directory` overrides the built-in `name`."""
+
+    directory: Path | None = None
+
+    def get(self, name: str) -> PromptTemplate:
+        if self.directory is not None and (self.directory / f"{name}.md").is_file():
+            return _read_prompt_file(self.directory / f"{name}.md")
+        return load_prompt(name)
+
+    def versions(self) -> dict[str, str]:
+        """Template name -> version, for every template the library resolves."""
+        return {name: self.get(name).version for name in self._names()}
+
+    def export(self, folder: Path) -> None:
+        """Write every resolved template to `folder`, which then holds the whole set on its own."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in self._names():
+            (folder / f"{name}.md").write_text(self.get(name).text + "\n", encoding="utf-8")
+
+    def _names(self) -> list[str]:
+        extra = sorted(p.stem for p in self.directory.glob("*.md")) if self.directory is not None else []
+        return sorted({*builtin_prompt_names(), *extra})
+
+
+BUILTIN_PROMPTS = PromptLibrary()

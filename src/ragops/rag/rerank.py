@@ -13,7 +13,7 @@ import numpy as np
 from ragops.config import RerankSettings
 from ragops.errors import ConfigError, ProviderError
 from ragops.providers.base import ChatMessage, ChatModel, Embedder
-from ragops.rag.prompts import load_prompt
+from ragops.rag.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.store.database import Database
 from ragops.store.search import chunk_embeddings
 from ragops.types import Candidate
@@ -39,6 +39,7 @@ class RerankDeps:
     db: Database
     embedder: Embedder
     llm: ChatModel | None
+    prompts: PromptLibrary = BUILTIN_PROMPTS
 
 
 class KeepOrderReranker:
@@ -73,9 +74,9 @@ class CrossEncoderReranker:
 class LLMReranker:
     """Pointwise: the LLM grades each passage 0-3; ties and ungraded passages keep retrieval order."""
 
-    def __init__(self, llm: ChatModel) -> None:
+    def __init__(self, llm: ChatModel, prompts: PromptLibrary) -> None:
         self._llm = llm
-        self._prompt = load_prompt("rerank_relevance")
+        self._prompt = prompts.get("rerank_relevance")
 
     def rerank(
         self, question: str, candidates: Sequence[Candidate], top_k: int, query_vector: np.ndarray | None = None
@@ -142,7 +143,7 @@ def _cross_encoder(settings: RerankSettings, deps: RerankDeps) -> Reranker:
 def _llm(settings: RerankSettings, deps: RerankDeps) -> Reranker:
     if deps.llm is None:
         raise ConfigError("rerank.kind llm needs an LLM; open the runtime with one or pick another rerank.kind")
-    return LLMReranker(deps.llm)
+    return LLMReranker(deps.llm, deps.prompts)
 
 
 def _mmr(settings: RerankSettings, deps: RerankDeps) -> Reranker:

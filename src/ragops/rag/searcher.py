@@ -8,6 +8,7 @@ from datetime import date
 from ragops.config import ExpansionSettings, RerankSettings, RetrievalSettings
 from ragops.providers.base import ChatModel, Embedder
 from ragops.rag.expansion import ExpandedQuery, expand_query, is_expansion_enabled
+from ragops.rag.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.rag.rerank import RerankDeps, Reranker, build_reranker
 from ragops.rag.retrieval import Retrieval, retrieve
 from ragops.rag.self_query import extract_filters
@@ -31,6 +32,7 @@ class Searcher:
     expansion: ExpansionSettings
     reranker: Reranker
     rerank_depth: int | None  # candidates handed to the reranker; None = no reranking
+    prompts: PromptLibrary = BUILTIN_PROMPTS
 
     def collection(self, name: str) -> Collection:
         with self.db.connection() as conn:
@@ -58,7 +60,7 @@ class Searcher:
         query = ExpandedQuery(question)
         if self.llm is not None:
             with timed(timings_ms, "expand"):
-                query = expand_query(question, self.llm, self.expansion)
+                query = expand_query(question, self.llm, self.expansion, self.prompts)
         mode = mode or self.retrieval.mode
         with timed(timings_ms, "retrieve"):
             set_payload("ragops.query", question)
@@ -96,8 +98,9 @@ def build_searcher(
     retrieval: RetrievalSettings,
     expansion: ExpansionSettings,
     rerank: RerankSettings,
+    prompts: PromptLibrary = BUILTIN_PROMPTS,
 ) -> Searcher:
-    reranker = build_reranker(rerank, RerankDeps(db=db, embedder=embedder, llm=llm))
+    reranker = build_reranker(rerank, RerankDeps(db=db, embedder=embedder, llm=llm, prompts=prompts))
     return Searcher(
         db=db,
         embedder=embedder,
@@ -106,4 +109,5 @@ def build_searcher(
         expansion=expansion,
         reranker=reranker,
         rerank_depth=None if rerank.kind == "none" else rerank.depth,
+        prompts=prompts,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -20,9 +20,13 @@ def healthz() -> HealthResponse:
 
 
 @router.get("/readyz", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
-def readyz(pipeline: PipelineDep) -> HealthResponse | JSONResponse:
-    """The database answers and the models are loaded."""
-    checks = {"embedder": pipeline.embedder.model_id, "llm": pipeline.llm.model_id}
+def readyz(pipeline: PipelineDep, request: Request) -> HealthResponse | JSONResponse:
+    """The database answers and the models are loaded; `pipeline` names the version served."""
+    checks = {
+        "embedder": pipeline.embedder.model_id,
+        "llm": pipeline.llm.model_id,
+        "pipeline": request.app.state.pipeline_label,
+    }
     try:
         with pipeline.db.connection() as conn:
             conn.execute("SELECT 1")

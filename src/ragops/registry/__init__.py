@@ -1,0 +1,1 @@
+"""Pipeline versions in the MLflow model registry: register, validate, evaluate, promote, serve."""
