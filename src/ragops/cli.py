@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from importlib import resources
@@ -36,6 +36,8 @@ from ragops.providers.base import TextDelta
 from ragops.types import Answer, RetrievalMode, SearchFilters
 
 if TYPE_CHECKING:
+    from ragops.guardrails.bench import BenchReport, GuardScore
+    from ragops.guardrails.registry import GuardResources
     from ragops.model_checks import ProviderReport
     from ragops.store.database import Database
 
@@ -489,46 +491,96 @@ def bench_guardrails_command(
     testset: Annotated[Path, typer.Option(help="labelled JSON-lines test set")] = Path(
         "benchmarks/guardrails/testset.jsonl"
     ),
+    grounding: Annotated[Path, typer.Option(help="answers whose sentences are labelled supported or not")] = Path(
+        "benchmarks/guardrails/grounding.jsonl"
+    ),
     limit: Annotated[int | None, typer.Option(min=1, help="only the first N cases")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of the table")] = False,
     profile: ProfileOption = None,
 ) -> None:
-    """Precision, recall, false-positive rate and added latency of the profile's input guards."""
-    from ragops.guardrails.bench import bench_guardrails, load_testset
-    from ragops.guardrails.registry import GuardResources, build_policies
-    from ragops.providers.registry import build_embedder
+    """Precision, recall, false-positive rate and latency of the profile's input guards and output grounding
+    guard, and the latency the whole guard layer adds to a request."""
+    from ragops.guardrails.bench import bench_grounding, bench_guardrails, bench_layer, load_grounding_set, load_testset
+    from ragops.guardrails.registry import build_guardrails, build_policies
+    from ragops.guardrails.vectors import SharedQueryEmbedder
 
     settings = _settings(profile)
     try:
         cases = load_testset(testset)[:limit]
-        guards = settings.guardrails.input
-        # Loading MiniLM takes seconds: only when a configured guard uses it.
-        embedder = build_embedder(settings.embedder) if any(g.needs_embedder for g in guards) else None
-        policies = build_policies(guards, GuardResources(embedder), "input")
-        report = bench_guardrails(policies, cases)
+        answers = load_grounding_set(grounding)
+        models = _guard_models(settings)
+        report = bench_guardrails(build_policies(settings.guardrails.input, models, "input"), cases)
+        output = build_policies(settings.guardrails.output, models, "output")
+        grounding_policy = next((policy for policy in output if policy.kind == "grounding"), None)
+        # The request-level run shares the question's vector between the denied-topics guard and retrieval,
+        # as the pipeline does.
+        shared = SharedQueryEmbedder(models.embedder) if models.embedder else None
+        layer = build_guardrails(settings.guardrails, replace(models, embedder=shared))
+        questions = [case.text for case in cases if not case.labels]
+        report = replace(
+            report,
+            grounding=bench_grounding(grounding_policy, answers) if grounding_policy else None,
+            layer=bench_layer(layer, questions, answers, shared.embed_query if shared else lambda _: None),
+        )
     except RagopsError as exc:
         _fail(exc)
     if as_json:
         for line in report.json_lines():
             typer.echo(line)
         return
+    _print_guard_bench(report)
+    console.print(f"[dim]{report.cases} cases, {report.benign} benign; {testset}[/]")
+    console.print(
+        f"[dim]grounding: positives = unsupported answer sentences of {grounding}, FPR = supported ones flagged, "
+        "latency per answer; layer: input + chunk + output guards of whole requests, and the same without "
+        "encoding the question (retrieval needs that vector anyway)[/]"
+    )
+
+
+def _guard_models(settings: Settings) -> GuardResources:
+    """The models the profile's guards use, and only those: loading MiniLM takes seconds, the LLM more."""
+    from ragops.guardrails.registry import GuardResources
+    from ragops.providers.registry import build_chat_model, build_embedder
+
+    guards = [*settings.guardrails.input, *settings.guardrails.chunks, *settings.guardrails.output]
+    embedder = build_embedder(settings.embedder) if any(g.needs_embedder for g in guards) else None
+    judged = any(g.kind == "grounding" and g.method == "llm_judge" for g in guards)
+    return GuardResources(embedder, build_chat_model(settings.llm) if judged else None)
+
+
+def _print_guard_bench(report: BenchReport) -> None:
     table = Table("guard", "positives", "precision", "recall", "FPR (benign)", "p50 ms", "p95 ms")
     for score in report.guards:
-        table.add_row(
-            score.guard,
-            str(score.positives),
-            _ratio(score.precision),
-            _ratio(score.recall),
-            _ratio(score.false_positive_rate),
-            f"{score.latency_p50_ms:.2f}",
-            f"{score.latency_p95_ms:.2f}",
-        )
+        table.add_row(*_score_cells(score))
     table.add_row(
         "all input guards", "", "", "", _ratio(report.false_positive_rate),
         f"{report.latency_p50_ms:.2f}", f"{report.latency_p95_ms:.2f}", style="bold",
     )  # fmt: skip
+    if report.grounding is not None:
+        name, *cells = _score_cells(report.grounding)
+        table.add_row(f"{name} (output)", *cells)
+    if report.layer is not None:
+        layer = report.layer
+        table.add_row(
+            "layer per request", str(layer.requests), "", "", "", f"{layer.p50_ms:.2f}", f"{layer.p95_ms:.2f}"
+        )
+        table.add_row(
+            "  net of query vector", "", "", "", "",
+            f"{layer.net_p50_ms:.2f}", f"{layer.net_p95_ms:.2f}", style="bold",
+        )  # fmt: skip
     console.print(table)
-    console.print(f"[dim]{report.cases} cases, {report.benign} benign; {testset}[/]")
+
+
+def _score_cells(score: GuardScore) -> list[str]:
+    return [
+        score.guard,
+        str(score.positives),
+        _ratio(score.precision),
+        _ratio(score.recall),
+        _ratio(score.false_positive_rate),
+        f"{score.latency_p50_ms:.2f}",
+        f"{score.latency_p95_ms:.2f}",
+    ]
 
 
 def _ratio(value: float | None) -> str:

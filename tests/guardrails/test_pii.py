@@ -48,6 +48,15 @@ def test_iban_checksum(iban: str, expected: bool) -> None:
         ("openai sk-proj-9fK2mQ7xLp4Rt8Vz1Nc6Bw3Hy5Js0Dg2 leaked", "SECRET"),
         ("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "SECRET"),
         ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----", "PRIVATE_KEY"),
+        ("write to bob.smith (at) mail (dot) example (dot) com", "EMAIL"),
+        ("dial 1 (415) 555-0132 now", "PHONE"),
+        ("dial 1.888.555.0147 now", "PHONE"),
+        ("mobiel 06 98765432 graag", "PHONE"),
+        ("iban de89 3704 0044 0532 0130 00 thanks", "IBAN"),
+        ("hook https://hooks.slack.com/services/T0001AAAA/B0002BBBB/xyzXYZ0123456789abcdAB", "SECRET"),
+        ("NPM_TOKEN=npm_Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2 in ci", "SECRET"),
+        ("key SG.Zm9vYmFyYmF6cXV4MTIz.YmF6cXV4Zm9vYmFyMTIzNDU2Nzg5MGFiY2RlZg leaked", "SECRET"),
+        ("client_secret: Q2xpZW50U2VjcmV0MTIz in the config", "SECRET"),
     ],
 )
 def test_each_entity_is_found_and_redacted(text: str, label: str) -> None:
@@ -68,6 +77,9 @@ def test_each_entity_is_found_and_redacted(text: str, label: str) -> None:
         "trained 175000000000 parameters with seed 20240115",
         "What is retrieval-augmented generation?",
         "the password is weak and the token budget is 512",
+        "iban de89 3704 0044 0532 0130 01 thanks",  # lower case, but mod-97 fails
+        "the server answers on ::1 and 127.0.0.1",  # loopback: every machine's own address
+        "we meet at noon, look at example dot com",  # "at" and "dot" as words, not an address
     ],
 )
 def test_look_alikes_are_left_alone(text: str) -> None:

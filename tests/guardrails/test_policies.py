@@ -89,8 +89,9 @@ def test_config_rejects_impossible_policies() -> None:
         InjectionGuardSettings(action="redact")
     with pytest.raises(ValueError, match=r"list it under guardrails\.output"):
         GuardrailsSettings(input=({"kind": "grounding"},))  # type: ignore[arg-type]
+    embedding_grounding = {"kind": "grounding", "method": "embedding"}
     with pytest.raises(ConfigError, match="needs the embedder"):
-        build_guardrails(GuardrailsSettings(output=({"kind": "grounding"},)), GuardResources())  # type: ignore[arg-type]
+        build_guardrails(GuardrailsSettings(output=(embedding_grounding,)), GuardResources())  # type: ignore[arg-type]
 
 
 def test_dev_profile_turns_the_guards_on() -> None:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from ragops.config import DeniedTopic
-from ragops.guardrails.grounding import EmbeddingSupport, GroundingGuard, JudgeSupport, claims_of
+from ragops.config import DeniedTopic, GroundingGuardSettings
+from ragops.guardrails.grounding import (
+    EmbeddingSupport,
+    GroundingGuard,
+    JudgeSupport,
+    LexicalSupport,
+    claims_of,
+    content_stems,
+)
+from ragops.guardrails.registry import GuardResources, build_policies
 from ragops.guardrails.topics import DeniedTopicsGuard
 from ragops.rag.prompts import load_prompt
 from ragops.runtime import Runtime
@@ -44,6 +52,39 @@ def test_denied_topics_by_similarity(runtime: Runtime, question: str, denied: bo
 def test_claims_skip_markers_fragments_and_honest_refusals() -> None:
     answer = "Dense retrieval uses a dual encoder [1]. In short: yes. The passages do not cover training costs."
     assert claims_of(answer) == ["Dense retrieval uses a dual encoder."]
+
+
+def test_content_stems_meet_across_inflections_spellings_and_number_formats() -> None:
+    assert content_stems("The critics were optimised on 80,000 peptides") == content_stems(
+        "critic optimizes 80.000 peptide"
+    )
+    assert "the" not in content_stems("the method uses the passages")
+
+
+@pytest.mark.parametrize(
+    ("claim", "supported"),
+    [
+        ("Dense retrieval ranks passages by the cosine similarity of their vectors.", True),  # paraphrase
+        ("Reciprocal rank fusion adds up the inverse ranks of a passage across rankings.", True),
+        ("Dense retrieval was introduced by Google in 2019 for web search.", False),  # invented facts
+        ("The Eiffel Tower was completed in 1889 for the World's Fair.", False),  # off topic
+        # Nearly every word is in one passage or the other, but no passage says it: mixed facts do not pass.
+        ("BM25 inverse document frequency scores rely on a dual encoder of vectors.", False),
+    ],
+)
+def test_lexical_support_needs_one_passage_to_carry_the_claim(claim: str, supported: bool) -> None:
+    guard = GroundingGuard(LexicalSupport(), min_support=0.65, max_unsupported_ratio=0.0)
+    detection = guard.inspect(claim, sources=PASSAGES)
+    assert detection.triggered is not supported, detection.reasons
+
+
+def test_default_grounding_is_lexical_and_loads_no_model() -> None:
+    settings = GroundingGuardSettings()
+    (policy,) = build_policies([settings], GuardResources(), "output")  # no embedder given: none needed
+    assert (settings.method, settings.needs_embedder, settings.support_threshold) == ("lexical", False, 0.65)
+    assert isinstance(policy.guard, GroundingGuard)
+    assert isinstance(policy.guard.support, LexicalSupport)
+    assert GroundingGuardSettings(method="embedding").needs_embedder
 
 
 def test_grounded_answer_passes_and_invented_one_is_flagged(runtime: Runtime) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -16,23 +17,45 @@ from dataclasses import dataclass
 from ragops.guardrails.base import Detection
 
 ZERO_WIDTH = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
-_LEET_L = str.maketrans({"1": "l", "|": "l"})  # "1" stands for i or l: try l where i failed
+_LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_I_OR_L = re.compile(r"[1|]")  # "1" and "|" stand for i or l: each word gets the reading the rules know
 # Only words mixing letters with look-alike digits are rewritten: "1gn0r3" yes, "2024" and "GPT-4" no.
 _LEET_WORD = re.compile(r"(?<![\w@$|])(?=[\w@$|]*[a-z])(?=[\w@$|]*[013457@$|])[\w@$|]+")
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
 _HEX_RUN = re.compile(r"\b(?:[0-9a-fA-F]{2}){12,}\b")
 # Letters split by single separators ("i.g.n.o.r.e", "i g n o r e") are rejoined before matching.
 _SPACED_LETTERS = re.compile(r"\b(?:[a-z][ .\-_*]){3,}[a-z]\b")
+# Unicode look-alikes NFKC leaves alone: Cyrillic and Greek letters that render as Latin ones.
+_CONFUSABLES = str.maketrans(
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u04cf\u0501\u03bf\u03b1\u03b5\u03b9\u03ba\u03bd\u03c1\u03c4",
+    "aeopcyxijsldoaeikvpt",
+)
 # Talking ABOUT an attack ("attacks such as 'ignore previous instructions'") is not making one.
 _MENTION = re.compile(
-    r"(?:[\"'\u201c\u2018\u00ab]\s*|\b(?:such as|like|e\.g\.,?|called|known as|example of|phrases?|strings?)\s*:?\s*)$"
+    r"(?:[\"'\u201c\u2018\u00ab]\s*|\b(?:such as|like|e\.g\.,?|called|known as|example of|phrases?|strings?)\s*:?\s*"
+    # ... or as what someone else does, in a question about it: "why do multilingual prompts bypass ..."
+    r"|\b(?:why|how|whether|when)\s+(?:do|does|did|can|could|would|might)\s+(?!you\b)(?:[\w-]+\s+){1,3})$"
 )
 
 _TARGET = (
     r"(?:instructions?|rules?|prompts?|directions?|guidelines?|guardrails?|constraints?|polic(?:y|ies)|programming|"
-    r"directives?|orders|commands?|training|filters?)"
+    r"directives?|orders|commands?|training|filters?|guidance|restrictions|limitations|safeguards|"
+    r"(?:safety|security|content|moderation)\s+settings)"
 )
+# Verbs that set instructions aside, English and the four most common other European languages.
+_SET_ASIDE = (
+    r"(?:ignore|disregard|forget|skip|bypass|override|overrule|drop|abandon|neglect|discard|set\s+aside|put\s+aside|"
+    r"throw\s+out|never\s*mind|pay\s+no\s+(?:attention|heed|mind)\s+to|stop\s+(?:following|obeying))"
+)
+_SET_ASIDE_ML = (
+    r"(?:ignor(?:ez?|iere|ieren|a|ar|er)|oubli(?:e[sz]?)|ne\s+tiens?\s+pas\s+compte\s+d[eu]s?|vergiss|vergessen|"
+    r"missachte|olvid[ae]|omit[ae]|haz\s+caso\s+omiso\s+de|dimentica|trascura|esque[cç]a|desconsider[ae])"
+)
+_TARGET_ML = (
+    r"(?:instructions|consignes|r[eè]gles|directives|anweisungen|regeln|vorgaben|richtlinien|instruktionen|befehle|"
+    r"instrucciones|reglas|directrices|indicaciones|istruzioni|regole|direttive|instru[cç][oõ]es|regras|diretrizes)"
+)
+_AI = r"(?:ai|assistant|llm|language\s+model|chatbot|model|agent|bot)"
 # The instructions being overridden are named as someone else's or as earlier ones.
 _AUTHORITY = (
     r"(?:previous|prior|above|earlier|preceding|initial|original|system|existing|given|old|all|any|your|these|those|"
@@ -55,8 +78,20 @@ RULES: tuple[_Rule, ...] = (
     _rule(
         "instruction override",
         0.9,
-        rf"\b(?:ignore|disregard|forget|skip|bypass|override|overrule|drop|abandon|neglect|discard|set\s+aside|"
-        rf"put\s+aside|throw\s+out|never\s*mind)\b(?:\s+(?:about|of|the|my|all))*\s+{_AUTHORITY}(?:\s+[\w-]+){{0,2}}?\s+{_TARGET}\b",
+        rf"\b{_SET_ASIDE}\b(?:\s+(?:about|of|the|my|all))*\s+{_AUTHORITY}(?:\s+[\w-]+){{0,2}}?\s+{_TARGET}\b",
+    ),
+    _rule(
+        "instruction override",
+        0.9,
+        # The instructions named by where they came from: "the guidance you received earlier".
+        rf"\b{_SET_ASIDE}\s+(?:\w+\s+){{0,3}}?{_TARGET}\s+(?:that\s+|which\s+)?(?:you\s+|i\s+|we\s+)?"
+        r"(?:received|got|were\s+given|have\s+been\s+given|came|were\s+told|was\s+given|had)\b"
+        r"|\b(?:ignore|disregard|forget)\s+the\s+user'?s\s+(?:question|request|query|prompt|message)\b",
+    ),
+    _rule(
+        "instruction override",
+        0.9,
+        rf"\b{_SET_ASIDE_ML}\s+(?:[\w\u00c0-\u017f]+\s+){{0,3}}?{_TARGET_ML}\b",
     ),
     _rule(
         "instruction override",
@@ -76,13 +111,22 @@ RULES: tuple[_Rule, ...] = (
     _rule(
         "instruction override",
         0.8,
-        rf"\b(?:your|the|all|previous|prior|earlier|system|original)\s+{_TARGET}\s+(?:no\s+longer\s+apply|"
-        r"(?:are|is|have\s+been)\s+(?:now\s+)?(?:cancell?ed|void|lifted|suspended|revoked|disabled|overridden))\b",
+        rf"\b(?:your|the|all|previous|prior|earlier|system|original|old)\s+(?:\w+\s+)?{_TARGET}"
+        r"(?:\s+(?:above|before|so\s+far))?\s+(?:no\s+longer\s+apply|(?:are|is|were|was|have\s+been)\s+(?:now\s+)?"
+        r"(?:only\s+|just\s+|merely\s+)?(?:cancell?ed|void|lifted|suspended|revoked|disabled|overridden|obsolete|invalid|"
+        r"outdated|a\s+test|fake))\b"
+        r"|\beverything\s+(?:you\s+were\s+told|i\s+said|above)\b.{0,40}\b(?:is|are)\s+(?:now\s+)?"
+        r"(?:cancell?ed|void|obsolete|invalid|revoked)\b",
+    ),
+    _rule(
+        "instruction override",
+        0.8,
+        r"\byour\s+(?:real|actual|true|new)\s+(?:task|instructions?|job|goal|purpose|mission)\s+(?:is|are|now)\b",
     ),
     _rule(
         "instruction override",
         0.7,
-        r"\b(?:new|updated|real|actual|true|revised)\s+(?:system\s+)?(?:instructions?|rules?|directives?|task)"
+        r"\b(?:new|updated|real|actual|true|revised)\s+(?:system\s+)?(?:instructions?|rules?|directives?|task|polic(?:y|ies))"
         r"(?:\s*:|\s+-\s|\s+follow)|\bsystem\s+override\b",
     ),
     _rule(
@@ -128,12 +172,41 @@ RULES: tuple[_Rule, ...] = (
         r"\b(?:starting|beginning)\s+with\s+[\"'“]?(?:you\s+are|you're|system)\b",
     ),
     _rule(
+        "system prompt extraction",
+        0.8,
+        r"\byour\s+(?:initial|original|hidden|secret|system|internal|exact|pre-?)\s+"
+        r"(?:instructions|prompt|message|directives|rules|configuration)\b"
+        r"|\b(?:everything|all|the\s+contents?)\s+(?:in|of)\s+your\s+(?:context(?:\s+window)?|memory|prompt)\b"
+        r"|\b(?:exact|verbatim|precise|full)\s+(?:wording|text)\s+of\s+(?:the|your)\s+(?:rules|instructions|prompt|guidelines)\b"
+        r"|\b(?:rules|instructions|guidelines|prompt)\s+(?:the|your)\s+(?:operator|developers?|creators?|admins?|owners?|company)"
+        r"\s+gave\s+you\b",
+    ),
+    _rule(
+        "system prompt extraction",
+        0.8,
+        # The conversation itself, including what the user never saw.
+        r"\b(?:repeat|print|output|show|display|dump|reproduce|recite|write\s+out|give\s+me|copy|paste|list)\b"
+        r"(?:\s+\w+){0,3}?\s+(?:(?:entire|whole|full|complete)\s+(?:conversation|chat|dialog(?:ue)?|context|transcript|history)"
+        r"|(?:conversation|chat)\s+(?:history|so\s+far|transcript|log))\b"
+        r"|\b(?:top|beginning|start)\s+of\s+(?:this|the|our)\s+(?:chat|conversation|context)\b.{0,40}\bbefore\s+my\b",
+    ),
+    _rule(
         "role-play jailbreak",
         0.9,
         r"\b(?-i:DAN|STAN|DUDE|AIM)\b(?=.{0,80}\b(?:mode|anything|now|jailbr|unfiltered|no\s+rules|restrictions?|persona|character|stands?\s+for)\b)"
         r"|\bdo\s+anything\s+now\b",
     ),
-    _rule("role-play jailbreak", 0.9, r"\b(?:developer|god|jailbreak|jailbroken|unrestricted|evil|dude)\s+mode\b"),
+    _rule("role-play jailbreak", 0.9, r"\b(?:god|jailbreak|jailbroken|unrestricted|evil|dude|dan)\s+mode\b"),
+    _rule(
+        "role-play jailbreak",
+        0.9,
+        # "Developer mode" is ordinary software vocabulary: a jailbreak only when it is the assistant's
+        # mode, ordered at the start of a sentence or tied to the assistant's filters.
+        r"(?:^|[.!?:]\s+)(?:please\s+)?(?:now\s+)?(?:enable|activate|enter|switch\s+(?:to|into)|turn\s+on|go\s+into)\s+"
+        r"(?:the\s+)?developer\s+mode\b"
+        r"|\bdeveloper\s+mode\b.{0,120}\b(?:you|your)\b.{0,40}"
+        r"(?:filter|restrict|censor|refus|polic|guideline|rule|anything|uncensored|unfiltered|limit)",
+    ),
     _rule(
         "role-play jailbreak",
         0.8,
@@ -147,8 +220,12 @@ RULES: tuple[_Rule, ...] = (
         0.8,
         r"\b(?:no|without|free\s+(?:of|from)|ignoring)\s+(?:any\s+)?(?:(?:ethical|moral)\s+"
         r"(?:guidelines|restrictions|constraints|limits|rules|boundaries|principles)"
-        r"|(?:safety|content)\s+(?:guidelines|filters|policies|rules))\b"
-        r"|\bno\s+longer\s+(?:bound|restricted|limited)\s+by\b",
+        r"|(?:safety|content)\s+(?:guidelines?|filters?|polic(?:y|ies)|rules?|restrictions?))\b"
+        r"|\bno\s+longer\s+(?:bound|restricted|limited)\s+by\b"
+        r"|\b(?:if|imagine|suppose|pretend)\s+(?:that\s+)?you\s+(?:had|have|were|are)\s+(?:no|without)\s+(?:any\s+)?"
+        r"(?:restrictions|rules|filters|limits|guidelines|censorship|constraints)\b"
+        r"|\byour\s+(?:unfiltered|uncensored|unrestricted|evil|dark|jailbroken)\s+"
+        r"(?:alter\s+ego|twin|side|self|persona|version|counterpart)\b",
     ),
     _rule(
         "role-play jailbreak",
@@ -159,20 +236,21 @@ RULES: tuple[_Rule, ...] = (
     _rule(
         "role-play jailbreak",
         0.7,
-        r"\b(?:my\s+(?:late\s+|dead\s+|deceased\s+)?grandm(?:a|other)\s+(?:who\s+)?(?:used\s+to|would))\b"
+        r"\b(?:my\s+(?:late\s+|dead\s+|deceased\s+)?grandm(?:a|other),?\s+(?:who\s+)?(?:used\s+to|would))\b"
         r"|\b(?:freed|liberated|released|unshackled)\s+from\s+(?:\w+(?:'s)?\s+){0,2}(?:policies|rules|restrictions|guidelines|filters)\b",
     ),
     _rule(
         "chat template injection",
         0.9,
         r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\|>|\[/?INST\]|<</?SYS>>"
-        r"|</?(?:system|instructions?)>|(?:^|\n)\s*#{2,}\s*(?:system|instruction)s?\b",
+        r"|</?(?:system|instructions?)>|(?:^|\n)\s*#{2,}\s*(?:system|instruction)s?\b"
+        r"|\[\s*(?:system|sys|developer)\s*\]",
     ),
     _rule(
         "indirect injection",
         0.8,
-        r"\b(?:note|message|attention)\s+(?:to|for)\s+(?:the\s+)?(?:ai|assistant|llm|language\s+model|"
-        r"chatbot|model|agent|bot)s?\b",
+        rf"\b(?:note|message|attention|instructions?|reminder|notice|directive)\s+(?:to|for)\s+"
+        rf"(?:the\s+|any\s+|all\s+)?{_AI}s?\b",
     ),
     _rule(
         "indirect injection",
@@ -192,8 +270,18 @@ RULES: tuple[_Rule, ...] = (
     _rule(
         "exfiltration",
         0.7,
-        r"\b(?:send|post|forward|upload|exfiltrate|email)\s+(?:all\s+|the\s+|your\s+)?(?:conversation|chat\s+history|"
+        r"\b(?:send|post|forward|upload|exfiltrate|email)\s+(?:all\s+|the\s+|your\s+|our\s+)?"
+        r"(?:(?:entire|whole|full|complete)\s+)?(?:conversation|chat\s+history|"
         r"user\s+data|api\s+keys?|credentials|secrets|passwords)\b.{0,40}\b(?:to|at)\b",
+    ),
+    _rule(
+        "exfiltration",
+        0.8,
+        # A markdown image whose URL carries the conversation: the client fetches it, the data leaves.
+        r"!\[[^\]]*\]\(\s*https?://[^)\s]*\?[^)\s]*(?:\{|conversation|history|chat|messages?|secret|token|password)"
+        r"|\b(?:append|attach|add|include|encode|embed|insert|send|post|upload)\b.{0,40}\b(?:everything\s+the\s+user|"
+        r"what\s+the\s+user|the\s+user'?s?\s+(?:messages?|data|questions?)|(?:the\s+|our\s+)?conversation|chat\s+history|"
+        r"previous\s+messages)\b.{0,60}(?:https?://|\burl\b|\blink\b|\bimage\b)",
     ),
     _rule(
         "encoded payload",
@@ -205,8 +293,8 @@ RULES: tuple[_Rule, ...] = (
 
 def _fold(text: str) -> str:
     """NFKC (full-width and styled letters to plain), hidden characters out, rejoined spaced letters."""
-    text = ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
-    return _SPACED_LETTERS.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group()), text.lower())
+    text = ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text)).lower().translate(_CONFUSABLES)
+    return _SPACED_LETTERS.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group()), text)
 
 
 def _decoded_runs(text: str) -> Iterator[str]:
@@ -238,14 +326,34 @@ def _variants(text: str) -> Iterator[tuple[str, str]]:
     hidden = "hidden characters" if ZERO_WIDTH.search(text) else "obfuscated spelling"
     if folded != text.lower():
         yield hidden, folded
-    leet_words = _LEET_WORD.findall(folded)
-    if leet_words:
-        yield "leetspeak", _LEET_WORD.sub(lambda m: m.group().translate(_LEET), folded)
-        if any("1" in word or "|" in word for word in leet_words):
-            yield "leetspeak", _LEET_WORD.sub(lambda m: m.group().translate(_LEET_L).translate(_LEET), folded)
+    unleeted = _unleet(folded)
+    if unleeted != folded:
+        yield "leetspeak", unleeted
     for decoded in _decoded_runs(text):
         yield "encoded payload", decoded
-        yield "encoded payload", _LEET_WORD.sub(lambda m: m.group().translate(_LEET), _fold(decoded))
+        yield "encoded payload", _unleet(_fold(decoded))
+
+
+def _unleet(text: str) -> str:
+    return _LEET_WORD.sub(lambda m: _read_leet_word(m.group()), text)
+
+
+def _read_leet_word(word: str) -> str:
+    """The reading of a word that is one the rules use ("1" and "|" as i or l), else the word unchanged:
+    "pr3v10u5" is "previous", but "qwen3" and "gsm8k" stay (and ordinary passages need no second pass)."""
+    pieces = _I_OR_L.split(word.translate(_LEET))
+    slots = len(pieces) - 1
+    if slots <= MAX_I_OR_L:  # 2^n readings: a handful
+        for letters in itertools.product("il", repeat=slots):
+            reading = "".join(itertools.chain.from_iterable(zip(pieces, (*letters, ""), strict=True)))
+            if reading in RULE_WORDS:
+                return reading
+    return word
+
+
+# The words the rules are written with: a leetspeak word is read as one of them when it can be.
+RULE_WORDS = frozenset(word for rule in RULES for word in re.findall(r"(?<!\\)[a-z]{2,}", rule.pattern.pattern))
+MAX_I_OR_L = 4
 
 
 def _is_mention(text: str, start: int) -> bool:

@@ -67,7 +67,12 @@ def _ip_valid(text: str) -> bool:
     except ValueError:
         return False
     # Section and version numbers ("3.2.1.4", "2.1.0.0") parse as IPv4: one-digit octets only are not taken as one.
-    return not (address.is_unspecified or (address.version == 4 and all(len(o) == 1 for o in text.split("."))))
+    # Loopback and unspecified addresses (::1, 127.0.0.1, ::) name every machine, so no one in particular.
+    return not (
+        address.is_unspecified
+        or address.is_loopback
+        or (address.version == 4 and all(len(o) == 1 for o in text.split(".")))
+    )
 
 
 _DETECTORS: tuple[_Detector, ...] = (
@@ -90,6 +95,9 @@ _DETECTORS: tuple[_Detector, ...] = (
             r"|AIza[0-9A-Za-z_-]{35}"  # Google API key
             r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab
             r"|hf_[A-Za-z0-9]{30,}"  # Hugging Face
+            r"|npm_[A-Za-z0-9]{36}"  # npm
+            r"|SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}"  # SendGrid
+            r"|https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}"  # Slack webhook URL
             r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"  # JWT
         ),
     ),
@@ -98,17 +106,34 @@ _DETECTORS: tuple[_Detector, ...] = (
         "SECRET",
         # A value assigned to a secret-looking name: aws_secret_access_key=..., password: "..."
         re.compile(
-            r"(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?key|secret[_-]?(?:access[_-]?)?key|token)"
+            r"(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?key|secret[_-]?(?:access[_-]?)?key|token"
+            r"|account[_-]?key|client[_-]?secret|auth[_-]?token|shared[_-]?access[_-]?key)"
             r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?(?P<value>[^\s\"']{8,})",
             re.IGNORECASE,
         ),
     ),
     _Detector("email", "EMAIL", re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")),
     _Detector(
+        "email",
+        "EMAIL",
+        # Spelled out against scrapers: jane.doe [at] example [dot] org, jane(at)example(dot)org
+        re.compile(
+            r"\b[A-Za-z0-9._%+-]+\s*[\[({<]\s*at\s*[\])}>]\s*[A-Za-z0-9-]+(?:\s*[\[({<]\s*dot\s*[\])}>]\s*[A-Za-z0-9-]+)+\b",
+            re.IGNORECASE,
+        ),
+    ),
+    _Detector(
         "iban",
         "IBAN",
         # Upper case only: case-blind, the groups would run on into the words after the number.
         re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
+        iban_valid,
+    ),
+    _Detector(
+        "iban",
+        "IBAN",
+        # Typed in lower case: digit groups only (most countries' account numbers), so words never join in.
+        re.compile(r"\b[a-z]{2}\d{2}(?: ?\d{4}){2,7}(?: ?\d{1,4})?\b"),
         iban_valid,
     ),
     _Detector("card", "CARD", re.compile(r"(?<!\d)(?<!\d\.)\d(?:[ -]?\d){12,18}(?!\d|\.\d)"), _card_valid),
@@ -124,9 +149,10 @@ _DETECTORS: tuple[_Detector, ...] = (
         re.compile(
             r"(?<![\w.+-])(?<!\d[ .-])"  # not the tail of a longer digit run
             r"(?:(?:\+|\b00)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,8}){1,4}"  # international
-            r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}"  # (555) 123-4567
-            r"|\b\d{3}[ .-]\d{3}[ .-]\d{4}"  # 555-123-4567
-            r"|\b0\d{1,4}(?:[ .-]\d{2,4}){2,4})(?![\w-])"  # national trunk prefix: 020 7946 0958
+            r"|(?:\b1[ .-]?)?\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}"  # (555) 123-4567, 1 (555) 123-4567
+            r"|(?:\b1[ .-])?\b\d{3}[ .-]\d{3}[ .-]\d{4}"  # 555-123-4567, 1-800-555-0199
+            # national trunk prefix: 020 7946 0958, 06-12345678
+            r"|\b0\d{1,4}(?:[ .-]\d{6,8}|(?:[ .-]\d{2,4}){2,4}))(?![\w-])"
         ),
         _phone_valid,
     ),

@@ -59,7 +59,13 @@ def _denied_topics(settings: DeniedTopicsGuardSettings, resources: GuardResource
 
 
 def _grounding(settings: GroundingGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
-    from ragops.guardrails.grounding import EmbeddingSupport, GroundingGuard, JudgeSupport, SupportScorer
+    from ragops.guardrails.grounding import (
+        EmbeddingSupport,
+        GroundingGuard,
+        JudgeSupport,
+        LexicalSupport,
+        SupportScorer,
+    )
 
     support: SupportScorer
     if settings.method == "llm_judge":
@@ -69,11 +75,11 @@ def _grounding(settings: GroundingGuardSettings, resources: GuardResources, stag
 
         template = load_prompt("grounding_judge")
         support = JudgeSupport(resources.llm, lambda passages, claim: template.render(passages=passages, claim=claim))
-        min_support = 0.5  # the judge's support is 0 or 1
-    else:
+    elif settings.method == "embedding":
         support = EmbeddingSupport(resources.require_embedder(settings.kind))
-        min_support = settings.min_similarity
-    return GroundingGuard(support, min_support, settings.max_unsupported_ratio)
+    else:
+        support = LexicalSupport()
+    return GroundingGuard(support, settings.support_threshold, settings.max_unsupported_ratio)
 
 
 def _bedrock(settings: BedrockGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
