@@ -74,7 +74,7 @@ class CrossEncoderReranker:
 class LLMReranker:
     """Pointwise: the LLM grades each passage 0-3; ties and ungraded passages keep retrieval order."""
 
-    def __init__(self, llm: ChatModel, prompts: PromptLibrary) -> None:
+    def __init__(self, llm: ChatModel, prompts: PromptLibrary = BUILTIN_PROMPTS) -> None:
         self._llm = llm
         self._prompt = prompts.get("rerank_relevance")
 
