@@ -227,6 +227,10 @@ class ModelPrice(_Section):
     input_per_million_usd: float = Field(ge=0.0)
     output_per_million_usd: float = Field(ge=0.0)
 
+    def cost_usd(self, input_tokens: int, output_tokens: int) -> float:
+        """Estimated cost of one call."""
+        return (input_tokens * self.input_per_million_usd + output_tokens * self.output_per_million_usd) / 1e6
+
 
 class TracingSettings(_Section):
     sinks: tuple[TraceSinkKind, ...] = Field(
@@ -358,6 +362,40 @@ class GuardrailsSettings(_Section):
         return value
 
 
+class QuestionGenerationSettings(_Section):
+    """`ragops eval generate`: how questions are written and which ones are kept."""
+
+    max_attempts: int = Field(default=3, ge=1, le=10, description="LLM calls per chunk before it is given up")
+    max_tokens: int = Field(default=160, ge=16, description="room for one question and its reference answer")
+    temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    min_question_words: int = Field(default=4, ge=1, description="shorter questions are trivial")
+    min_answer_support: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="share of the reference answer's words found in the chunk"
+    )
+    max_question_overlap: float = Field(
+        default=0.9, gt=0.0, le=1.0, description="a question this much copied from the chunk is not a question"
+    )
+    duplicate_similarity: float = Field(
+        default=0.92, gt=0.0, le=1.0, description="cosine at which two questions count as the same"
+    )
+    candidates_per_item: int = Field(default=3, ge=1, le=20, description="chunks sampled per wanted item")
+
+
+class EvaluationSettings(_Section):
+    """Test sets, the LLM judge and where evaluation runs are logged."""
+
+    judge: bool = Field(default=True, description="grade answers with the LLM judge; false = cheap metrics only")
+    judge_providers: tuple[ChatProviderSettings, ...] | None = Field(
+        default=None, description="fallback chain for the judge; unset = llm.providers (the same loaded model)"
+    )
+    judge_max_retries: int = Field(default=2, ge=0, le=10, description="re-asks after an unreadable reply")
+    judge_max_tokens: int = Field(default=64, ge=16)
+    experiment: str = Field(default="ragops-eval", min_length=1, description="MLflow experiment of eval runs")
+    testset: Path | None = Field(default=None, description="the standard test set a release is evaluated on")
+    test_fraction: float = Field(default=0.5, gt=0.0, lt=1.0, description="share of items in the `test` split")
+    generation: QuestionGenerationSettings = QuestionGenerationSettings()
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAGOPS_", env_nested_delimiter="__", extra="forbid", frozen=True)
 
@@ -375,6 +413,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     tracing: TracingSettings = TracingSettings()
     guardrails: GuardrailsSettings = GuardrailsSettings()
+    evaluation: EvaluationSettings = EvaluationSettings()
 
     @classmethod
     def settings_customise_sources(

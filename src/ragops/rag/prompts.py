@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from ragops.providers.base import ChatMessage
+
+EXAMPLE_SEPARATOR = "\n---\n"  # an examples file alternates user and assistant turns
+
 
 @dataclass(frozen=True)
 class PromptTemplate:
@@ -33,3 +37,9 @@ class PromptTemplate:
 def load_prompt(name: str) -> PromptTemplate:
     text = (resources.files("ragops.rag") / "prompts" / f"{name}.md").read_text(encoding="utf-8")
     return PromptTemplate(name=name, text=text.strip())
+
+
+def example_turns(name: str) -> list[ChatMessage]:
+    """Worked examples as earlier turns: small models copy a format shown far better than one described."""
+    turns = load_prompt(name).render().split(EXAMPLE_SEPARATOR)
+    return [ChatMessage("user" if i % 2 == 0 else "assistant", turn.strip()) for i, turn in enumerate(turns)]
