@@ -367,7 +367,9 @@ class QuestionGenerationSettings(_Section):
 
     max_attempts: int = Field(default=3, ge=1, le=10, description="LLM calls per chunk before it is given up")
     max_tokens: int = Field(default=160, ge=16, description="room for one question and its reference answer")
-    temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    temperature: float = Field(
+        default=0.0, ge=0.0, le=2.0, description="0 = greedy: with a local model the same seed writes the same set"
+    )
     min_question_words: int = Field(default=4, ge=1, description="shorter questions are trivial")
     min_answer_support: float = Field(
         default=0.5, ge=0.0, le=1.0, description="share of the reference answer's words found in the chunk"

@@ -83,15 +83,17 @@ def read_grades(text: str, keys: Sequence[str], scale: tuple[float, float] = GRA
 
 
 def read_fields(text: str, keys: Sequence[str]) -> dict[str, str]:
-    """A non-empty string per key, from the first object carrying them all, else from `Key: value` lines.
+    """A non-empty string per key, from the first object carrying them all, else (no object) `Key: value` lines.
 
     Raises UnreadableReplyError naming the keys it could not find.
     """
-    for candidate in json_objects(text):
+    objects = list(json_objects(text))
+    for candidate in objects:
         values = {key: str(candidate.get(key) or "").strip() for key in keys}
         if all(values.values()):
             return values
-    found = {key: _labelled(key, r"(.+?)\s*$").search(text) for key in keys}
+    # Labelled lines only when the reply holds no object: inside one, a line is JSON, not `Key: value`.
+    found = {key: None if objects else _labelled(key, r"(.+?)\s*$").search(text) for key in keys}
     values = {key: _unquote(match[1]) if match else "" for key, match in found.items()}
     missing = [key for key, value in values.items() if not value]
     if missing:

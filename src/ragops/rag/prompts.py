@@ -11,6 +11,7 @@ from importlib import resources
 from ragops.providers.base import ChatMessage
 
 EXAMPLE_SEPARATOR = "\n---\n"  # an examples file alternates user and assistant turns
+_PROMPTS = resources.files("ragops.rag") / "prompts"
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,14 @@ class PromptTemplate:
 
 @cache
 def load_prompt(name: str) -> PromptTemplate:
-    text = (resources.files("ragops.rag") / "prompts" / f"{name}.md").read_text(encoding="utf-8")
+    text = (_PROMPTS / f"{name}.md").read_text(encoding="utf-8")
     return PromptTemplate(name=name, text=text.strip())
+
+
+def prompt_versions() -> dict[str, str]:
+    """name -> version of every template, for recording what an evaluated pipeline was prompted with."""
+    names = sorted(entry.name.removesuffix(".md") for entry in _PROMPTS.iterdir() if entry.name.endswith(".md"))
+    return {name: load_prompt(name).version for name in names}
 
 
 def example_turns(name: str) -> list[ChatMessage]:
