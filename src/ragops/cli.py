@@ -914,7 +914,7 @@ def eval_compare(
     profile: ProfileOption = None,
 ) -> None:
     """Two evaluation runs side by side, with deltas (B - A), and an HTML report with plots."""
-    from ragops.evaluation.compare import changed_params, compare_metrics, load_eval_run
+    from ragops.evaluation.compare import TESTSET_WARNING, changed_params, compare_metrics, load_eval_run, same_testset
     from ragops.evaluation.compare_report import write_compare_report
 
     settings = _settings(profile)
@@ -933,5 +933,7 @@ def eval_compare(
         )
     console.print(table)
     console.print(f"{len(changed_params(a, b))} params differ")
+    if not same_testset(a, b):
+        errors.print(f"[yellow]warning:[/] {TESTSET_WARNING}")
     report = write_compare_report(a, b, out or settings.home / "reports" / f"compare-{run_a[:8]}-{run_b[:8]}.html")
     console.print(f"[bold green]report[/] {report}")

@@ -365,8 +365,10 @@ class GuardrailsSettings(_Section):
 class QuestionGenerationSettings(_Section):
     """`ragops eval generate`: how questions are written and which ones are kept."""
 
-    max_attempts: int = Field(default=3, ge=1, le=10, description="LLM calls per chunk before it is given up")
-    max_tokens: int = Field(default=160, ge=16, description="room for one question and its reference answer")
+    max_attempts: int = Field(default=2, ge=1, le=10, description="LLM calls per chunk before it is given up")
+    max_tokens: int = Field(
+        default=112, ge=16, description="room for one question and its answer (~70 tokens); a cut-off reply still reads"
+    )
     temperature: float = Field(
         default=0.0, ge=0.0, le=2.0, description="0 = greedy: with a local model the same seed writes the same set"
     )

@@ -42,14 +42,16 @@ def complete_structured(
     greedy decoding (temperature 0, reproducible) answers differently. Raises the last UnreadableReplyError,
     or ProviderError when the model fails.
     """
-    conversation = list(messages)
+    conversation, previous = list(messages), None
     for attempt in range(retries + 1):
         reply = llm.complete(conversation, max_tokens=max_tokens, temperature=temperature).text
         try:
             return read(reply)
         except UnreadableReplyError:
-            if attempt == retries:
+            # The same reply again means the same prompt next time too (greedy decoding): asking is wasted.
+            if attempt == retries or reply == previous:
                 raise
+            previous = reply
             # Only the latest failure is shown: a growing transcript would crowd a small context window.
             reminder = load_prompt("structured_reply_reminder").render()
             conversation = [*messages, ChatMessage("assistant", reply), ChatMessage("user", reminder)]
@@ -83,7 +85,8 @@ def read_grades(text: str, keys: Sequence[str], scale: tuple[float, float] = GRA
 
 
 def read_fields(text: str, keys: Sequence[str]) -> dict[str, str]:
-    """A non-empty string per key, from the first object carrying them all, else (no object) `Key: value` lines.
+    """A non-empty string per key, from the first object carrying them all, else from `"key": "value"` pairs (an
+    object cut off by max_tokens), else, when the reply holds no object, from `Key: value` lines.
 
     Raises UnreadableReplyError naming the keys it could not find.
     """
@@ -92,9 +95,10 @@ def read_fields(text: str, keys: Sequence[str]) -> dict[str, str]:
         values = {key: str(candidate.get(key) or "").strip() for key in keys}
         if all(values.values()):
             return values
-    # Labelled lines only when the reply holds no object: inside one, a line is JSON, not `Key: value`.
-    found = {key: None if objects else _labelled(key, r"(.+?)\s*$").search(text) for key in keys}
-    values = {key: _unquote(match[1]) if match else "" for key, match in found.items()}
+    values = {key: _quoted_value(key, text) for key in keys}
+    if not all(values.values()) and not objects:
+        # Inside an object a line is JSON, not `Key: value`: only a reply without one is read by lines.
+        values = {key: value or _labelled_line(key, text) for key, value in values.items()}
     missing = [key for key, value in values.items() if not value]
     if missing:
         raise UnreadableReplyError(f"no {', '.join(missing)} in the reply: {_excerpt(text)}")
@@ -153,8 +157,28 @@ def _normalise_key(key: object) -> str:
 
 def _labelled(key: str, value_pattern: str) -> re.Pattern[str]:
     """`Answer relevance: 4`, `"answer_relevance" = 4`, `**Answer-Relevance**: 4` for key `answer_relevance`."""
-    name = r"[\s_-]?".join(re.escape(part) for part in key.split("_"))
-    return re.compile(rf"{name}[\s\"'*:=]{{0,6}}{value_pattern}", re.IGNORECASE | re.MULTILINE)
+    return re.compile(rf"{_key_pattern(key)}[\s\"'*:=]{{0,6}}{value_pattern}", re.IGNORECASE | re.MULTILINE)
+
+
+def _key_pattern(key: str) -> str:
+    """`answer_relevance` also as `answer relevance`, `Answer-Relevance`, `answerrelevance`."""
+    return r"[\s_-]?".join(re.escape(part) for part in key.split("_"))
+
+
+def _quoted_value(key: str, text: str) -> str:
+    """The first `"key": "value"` pair's value, JSON escapes decoded; "" when there is none."""
+    match = re.search(rf'"{_key_pattern(key)}"\s*:\s*"((?:[^"\\]|\\.)*)"', text.translate(_CURLY_QUOTES), re.IGNORECASE)
+    if match is None:
+        return ""
+    try:
+        return str(json.loads(f'"{match[1]}"')).strip()
+    except json.JSONDecodeError:
+        return match[1].strip()
+
+
+def _labelled_line(key: str, text: str) -> str:
+    match = _labelled(key, r"(.+?)\s*$").search(text)
+    return _unquote(match[1]) if match else ""
 
 
 def _scaled(value: Any, scale: tuple[float, float], text: str) -> float:

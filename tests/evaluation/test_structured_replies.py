@@ -104,8 +104,9 @@ def test_an_unreadable_reply_is_asked_again_with_a_reminder() -> None:
 
 
 def test_retries_run_out_with_the_last_error() -> None:
-    model = ScriptedChatModel(lambda _prompt: "no grades here")
-    with pytest.raises(UnreadableReplyError):
+    replies = iter(["no grades here", "still none", "none at all"])
+    model = ScriptedChatModel(lambda _prompt: next(replies))
+    with pytest.raises(UnreadableReplyError, match="still none"):
         complete_structured(model, ASK, lambda text: read_grades(text, KEYS), max_tokens=32, temperature=0.0, retries=1)
     assert len(model.prompts) == 2
 
@@ -121,3 +122,19 @@ def test_the_judge_reads_only_reference_free_grades_without_a_reference() -> Non
     assert "(none given)" in model.prompts[0]
     with pytest.raises(UnreadableReplyError):  # with a reference all five are required
         judge.grade(question="q?", passages=["a passage"], answer="an answer", reference="the reference")
+
+
+def test_fields_of_a_reply_cut_off_by_max_tokens_still_read() -> None:
+    reply = '{"question": "How does SDM scale linear attention?", "answer": "By sparse \\"reads\\".", "expl'
+    assert read_fields(reply, ("question", "answer")) == {
+        "question": "How does SDM scale linear attention?",
+        "answer": 'By sparse "reads".',
+    }
+
+
+def test_a_repeated_unreadable_reply_ends_the_retries() -> None:
+    # greedy decoding gives the same reply to the same prompt: a third attempt would change nothing
+    model = ScriptedChatModel(lambda _prompt: "no grades here")
+    with pytest.raises(UnreadableReplyError):
+        complete_structured(model, ASK, lambda text: read_grades(text, KEYS), max_tokens=32, temperature=0.0, retries=5)
+    assert len(model.prompts) == 2

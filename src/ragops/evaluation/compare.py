@@ -14,6 +14,7 @@ from ragops.evaluation.tracking import COVERAGE_PREFIX, ITEMS_TABLE
 # A metric whose name contains one of these improves as it falls; the rest (scores in 0-1) improve as they rise.
 LOWER_IS_BETTER = ("latency", "refusal", "cost", "tokens", "failures")
 UNRANKED = frozenset({"items"})
+TESTSET_WARNING = "the two runs were evaluated on different test sets: their metrics are not comparable"
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,8 @@ def changed_params(a: EvalRun, b: EvalRun) -> list[tuple[str, str | None, str | 
     """(param, value in A, value in B) for each param that differs: what changed between the two pipelines."""
     names = sorted(a.params.keys() | b.params.keys())
     return [(n, a.params.get(n), b.params.get(n)) for n in names if a.params.get(n) != b.params.get(n)]
+
+
+def same_testset(a: EvalRun, b: EvalRun) -> bool:
+    """Whether both runs scored exactly the same items (by the content hash logged with each)."""
+    return a.params.get("testset.sha256") == b.params.get("testset.sha256")

@@ -11,7 +11,14 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ragops.evaluation.compare import EvalRun, MetricDelta, changed_params, compare_metrics
+from ragops.evaluation.compare import (
+    TESTSET_WARNING,
+    EvalRun,
+    MetricDelta,
+    changed_params,
+    compare_metrics,
+    same_testset,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -29,6 +36,7 @@ def write_compare_report(a: EvalRun, b: EvalRun, out: Path) -> Path:
         name_b=html.escape(b.name),
         run_a=a.run_id,
         run_b=b.run_id,
+        testset_note="" if same_testset(a, b) else f"<p class='worse'>{html.escape(TESTSET_WARNING)}</p>",
         metric_rows="\n".join(_metric_row(d, a, b) for d in deltas),
         param_rows="\n".join(_param_row(*change) for change in changed_params(a, b))
         or '<tr><td colspan="3">identical pipeline params</td></tr>',
@@ -98,16 +106,19 @@ def _plots(a: EvalRun, b: EvalRun) -> list[tuple[str, str]]:
         axes.set_ylabel("items")
         axes.legend()
         plots.append(("latency", _png(figure, plt)))
-    columns = [name for name in _score_columns(a, b) if _column(a, name) or _column(b, name)]
-    if columns:
+    series = [
+        (f"{name}\n{label}", column, COLORS[index])
+        for name in _score_columns(a, b)
+        for index, (label, run) in enumerate((("A", a), ("B", b)))
+        if (column := _column(run, name))
+    ]
+    if series:
         figure, axes = plt.subplots(figsize=(9, 3.2))
-        data, labels = [], []
-        for name in columns:
-            data += [_column(a, name), _column(b, name)]
-            labels += [f"{name}\nA", "B"]
-        boxes = axes.boxplot(data, tick_labels=labels, patch_artist=True)
-        for index, box in enumerate(boxes["boxes"]):
-            box.set_facecolor(COLORS[index % 2])
+        boxes = axes.boxplot(
+            [column for _, column, _ in series], tick_labels=[label for label, _, _ in series], patch_artist=True
+        )
+        for box, (_, _, color) in zip(boxes["boxes"], series, strict=True):
+            box.set_facecolor(color)
         axes.set_ylim(-0.05, 1.05)
         axes.set_title("per-item score distributions")
         axes.tick_params(axis="x", labelsize=7)
@@ -122,8 +133,8 @@ def _is_unit_score(delta: MetricDelta) -> bool:
 
 def _score_columns(a: EvalRun, b: EvalRun) -> list[str]:
     """Per-item metric columns with 0-1 values worth a distribution (token F1 and the judge's grades)."""
-    shared = [name for name in a.items if name in b.items and name in a.metrics and name in b.metrics]
-    return [n for n in shared if n not in _SCORE_COLUMNS_EXCLUDED and "_at_" not in n and "latency" not in n]
+    names = sorted((a.items.keys() & a.metrics.keys()) | (b.items.keys() & b.metrics.keys()))
+    return [n for n in names if n not in _SCORE_COLUMNS_EXCLUDED and "_at_" not in n and "latency" not in n]
 
 
 def _column(run: EvalRun, name: str, *, skip_zero: bool = False) -> list[float]:
