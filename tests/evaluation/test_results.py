@@ -1,17 +1,21 @@
-"""Averaging per-item results, splits and run comparison: plain functions over hand-made values."""
+"""Averaging per-item results, test set sources and splits, run comparison: plain functions over hand-made values."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
 from ragops.config import ModelPrice, QuestionGenerationSettings
+from ragops.errors import ConfigError
 from ragops.evaluation.compare import MetricDelta
 from ragops.evaluation.question_filters import answer_support, copied_share, drop_reason
 from ragops.evaluation.runner import ItemResult, aggregate, coverage, retrieval_scores, usage_scores
-from ragops.evaluation.testset import TestItem, select_split
+from ragops.evaluation.testset import TestItem, read_items, select_split
 from ragops.types import Answer, TokenUsage
+
+BEIR_TINY = Path(__file__).parents[1] / "data" / "beir_tiny"
 
 
 def _result(
@@ -116,3 +120,19 @@ def test_overlap_measures_by_hand() -> None:
 )
 def test_which_direction_is_better(name: str, a: float | None, b: float | None, b_is_better: bool | None) -> None:
     assert MetricDelta(name, a, b).b_is_better is b_is_better
+
+
+def test_a_beir_folder_or_qrels_file_is_a_test_set(tmp_path: Path) -> None:
+    from_folder = read_items(BEIR_TINY)
+    from_qrels = read_items(BEIR_TINY / "qrels" / "test.tsv")
+    # then: judged queries only, their documents as gold, no reference answers
+    assert from_folder == from_qrels
+    assert [(i.id, i.gold_documents, i.reference_answer) for i in from_folder] == [
+        ("1", ("d1", "d8"), None),
+        ("2", ("d5",), None),
+        ("3", ("d3",), None),
+    ]
+    with pytest.raises(ConfigError, match=r"qrels/train.tsv"):
+        read_items(BEIR_TINY / "qrels" / "train.tsv")
+    with pytest.raises(ConfigError, match="ragops eval generate"):
+        read_items(tmp_path / "missing.jsonl")
