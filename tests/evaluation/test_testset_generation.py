@@ -58,3 +58,10 @@ def test_sampling_is_seeded_and_skips_short_chunks(runtime: Runtime, sample_coll
     assert first == again and first != other
     assert longer[:10] == first  # asking for more extends the same order
     assert len({(c.source_id, c.ordinal) for c in first}) == 10
+
+
+def test_generate_from_an_unknown_collection_says_how_to_create_it(runtime: Runtime) -> None:
+    args = ["eval", "generate", "--collection", "nowhere", "--n", "2"]
+    result = CliRunner().invoke(app, args, env={"RAGOPS_HOME": str(runtime.settings.home)})
+    assert result.exit_code == 1
+    assert "ragops ingest --collection nowhere" in result.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ragops.config import QuestionGenerationSettings
-from ragops.errors import ProviderError, UnreadableReplyError
+from ragops.errors import ConfigError, ProviderError, UnreadableReplyError
 from ragops.evaluation.manifest import TestsetManifest, write_manifest
 from ragops.evaluation.question_filters import drop_reason, is_near_duplicate, normalised
 from ragops.evaluation.testset import TestItem, chunk_key, items_sha256, save_testset
@@ -60,12 +60,20 @@ def generate_testset(
     settings: QuestionGenerationSettings,
     on_chunk: OnChunk | None = None,
 ) -> GeneratedTestset:
-    """Up to `n` items from chunks sampled by `seed`; fewer when the sample runs out (see `dropped`)."""
+    """Up to `n` items from chunks sampled by `seed`; fewer when the sample runs out (see `dropped`).
+
+    Raises NotFoundError for an unknown collection, ConfigError for one with nothing to ask about.
+    """
     with db.connection() as conn:
         found = require_collection(conn, collection)
         corpus = corpus_fingerprint(conn, found)
         limit = n * settings.candidates_per_item
         chunks = sample_chunks(conn, found, limit=limit, seed=seed, min_tokens=MIN_CHUNK_TOKENS)
+    if not chunks:
+        raise ConfigError(
+            f"collection {collection!r} has no chunk of {MIN_CHUNK_TOKENS}+ tokens to ask about; "
+            f"ingest documents with `ragops ingest --collection {collection}`"
+        )
     generated = GeneratedTestset(collection, seed, n, corpus, llm.model_id, embedder.model_id)
     seen: set[str] = set()
     kept_embeddings: list[np.ndarray] = []
