@@ -109,12 +109,13 @@ def test_compare_prints_deltas_and_writes_an_html_report(eval_runs: EvalRuns, tm
 
 def test_compare_an_unknown_run_says_what_to_do(runtime: Runtime) -> None:
     args = ["eval", "compare", "0" * 32, "1" * 32]
-    result = CliRunner().invoke(app, args, env={"RAGOPS_HOME": str(runtime.settings.home)})
+    result = CliRunner().invoke(app, args, env={"RAGOPS_HOME": str(runtime.settings.home), "COLUMNS": "200"})
     assert result.exit_code == 1
     assert "ragops eval run" in result.stderr
 
 
 def test_eval_run_without_a_test_set_says_where_to_give_one(runtime: Runtime) -> None:
-    result = CliRunner().invoke(app, ["eval", "run"], env={"RAGOPS_HOME": str(runtime.settings.home)})
+    env = {"RAGOPS_HOME": str(runtime.settings.home), "COLUMNS": "200"}
+    result = CliRunner().invoke(app, ["eval", "run"], env=env)
     assert result.exit_code == 1
     assert "--testset" in result.stderr and "evaluation.testset" in result.stderr

@@ -62,6 +62,6 @@ def test_sampling_is_seeded_and_skips_short_chunks(runtime: Runtime, sample_coll
 
 def test_generate_from_an_unknown_collection_says_how_to_create_it(runtime: Runtime) -> None:
     args = ["eval", "generate", "--collection", "nowhere", "--n", "2"]
-    result = CliRunner().invoke(app, args, env={"RAGOPS_HOME": str(runtime.settings.home)})
+    result = CliRunner().invoke(app, args, env={"RAGOPS_HOME": str(runtime.settings.home), "COLUMNS": "200"})
     assert result.exit_code == 1
     assert "ragops ingest --collection nowhere" in result.stderr
