@@ -233,6 +233,10 @@ class ModelPrice(_Section):
     input_per_million_usd: float = Field(ge=0.0)
     output_per_million_usd: float = Field(ge=0.0)
 
+    def cost_usd(self, input_tokens: int, output_tokens: int) -> float:
+        """Estimated cost of one call."""
+        return (input_tokens * self.input_per_million_usd + output_tokens * self.output_per_million_usd) / 1e6
+
 
 class TracingSettings(_Section):
     sinks: tuple[TraceSinkKind, ...] = Field(
@@ -396,8 +400,8 @@ class RegistrySettings(_Section):
         default="production",
         description="alias or version number `ragops serve` loads when it exists; unset = always this profile",
     )
-    # Higher is better unless the metric is in LOWER_IS_BETTER (evaluation.runner); a negative value tolerates
-    # that much regression. With every value <= 0, at least one gated metric must still strictly improve.
+    # Higher is better unless evaluation.metrics.lower_is_better (latency, refusal, cost, ...); a negative value
+    # tolerates that much regression. Beating the champion also needs one gated metric significantly better.
     min_improvement: dict[str, float] = Field(
         default_factory=lambda: {"document_ndcg_at_10": 0.0, "token_f1": 0.0},
         description="metric -> least improvement over the champion for the challenger to be promoted",
@@ -414,6 +418,44 @@ class RegistrySettings(_Section):
         default=("My email is jane.doe@example.com, what is retrieval-augmented generation?",),
         description="PII-bearing probes whose PII must not reach retrieval or the answer",
     )
+
+
+class QuestionGenerationSettings(_Section):
+    """`ragops eval generate`: how questions are written and which ones are kept."""
+
+    max_attempts: int = Field(default=2, ge=1, le=10, description="LLM calls per chunk before it is given up")
+    max_tokens: int = Field(
+        default=112, ge=16, description="room for one question and its answer (~70 tokens); a cut-off reply still reads"
+    )
+    temperature: float = Field(
+        default=0.0, ge=0.0, le=2.0, description="0 = greedy: with a local model the same seed writes the same set"
+    )
+    min_question_words: int = Field(default=4, ge=1, description="shorter questions are trivial")
+    min_answer_support: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="share of the reference answer's words found in the chunk"
+    )
+    max_question_overlap: float = Field(
+        default=0.9, gt=0.0, le=1.0, description="a question this much copied from the chunk is not a question"
+    )
+    duplicate_similarity: float = Field(
+        default=0.92, gt=0.0, le=1.0, description="cosine at which two questions count as the same"
+    )
+    candidates_per_item: int = Field(default=3, ge=1, le=20, description="chunks sampled per wanted item")
+
+
+class EvaluationSettings(_Section):
+    """Test sets, the LLM judge and where evaluation runs are logged."""
+
+    judge: bool = Field(default=True, description="grade answers with the LLM judge; false = cheap metrics only")
+    judge_providers: tuple[ChatProviderSettings, ...] | None = Field(
+        default=None, description="fallback chain for the judge; unset = llm.providers (the same loaded model)"
+    )
+    judge_max_retries: int = Field(default=2, ge=0, le=10, description="re-asks after an unreadable reply")
+    judge_max_tokens: int = Field(default=64, ge=16)
+    experiment: str = Field(default="ragops-eval", min_length=1, description="MLflow experiment of eval runs")
+    testset: Path | None = Field(default=None, description="the standard test set a release is evaluated on")
+    test_fraction: float = Field(default=0.5, gt=0.0, lt=1.0, description="share of items in the `test` split")
+    generation: QuestionGenerationSettings = QuestionGenerationSettings()
 
 
 class Settings(BaseSettings):
@@ -435,6 +477,7 @@ class Settings(BaseSettings):
     tracing: TracingSettings = TracingSettings()
     guardrails: GuardrailsSettings = GuardrailsSettings()
     registry: RegistrySettings = RegistrySettings()
+    evaluation: EvaluationSettings = EvaluationSettings()
 
     @classmethod
     def settings_customise_sources(

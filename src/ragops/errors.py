@@ -55,6 +55,10 @@ class ModelNotFoundError(ProviderRequestError):
     """The configured model does not exist at the provider or is not available to this account."""
 
 
+class UnreadableReplyError(RagopsError):
+    """A model's reply held none of the structured values it was asked for: worth asking again."""
+
+
 class UnknownProviderError(ConfigError):
     """The configured provider kind has no implementation."""
 

@@ -90,6 +90,14 @@ class GuardVerdict:
 
 
 @dataclass(frozen=True)
+class TokenUsage:
+    """Tokens of the answer's generation call (expansion and reranking calls are not counted)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
@@ -102,3 +110,4 @@ class Answer:
     safety: list[GuardVerdict] = field(default_factory=list)
     invalid_citations: tuple[int, ...] = ()  # [n] markers naming no passage, removed from `text`
     trace_id: str = ""  # look it up with `ragops traces show`
+    usage: TokenUsage = TokenUsage()  # zero when no model was called (refused or blocked before generation)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from ragops.monitoring.judge import JudgeOutputError, JudgeScores, parse_judge_output
+from ragops.errors import UnreadableReplyError
+from ragops.monitoring.judge import JudgeScores, parse_judge_output
 
 
 @pytest.mark.parametrize(
@@ -31,5 +32,5 @@ def test_grades_are_found_and_scaled_to_0_1(reply: str, expected: JudgeScores) -
     ],
 )
 def test_unusable_replies_raise_instead_of_guessing(reply: str) -> None:
-    with pytest.raises(JudgeOutputError):
+    with pytest.raises(UnreadableReplyError):
         parse_judge_output(reply)

@@ -24,9 +24,11 @@ ITEMS = 4  # enough for a paired bootstrap to tell a useless version from a work
 
 @pytest.fixture
 def profile(settings: Settings, sample_collection: str) -> Settings:
-    """The test profile over the sample collection, with a registered model of its own."""
+    """The test profile over the sample collection, with a registered model of its own; cheap metrics only
+    (the judge is tested with `eval run`, and SmolLM2's grades carry no signal to gate on)."""
     registry = settings.registry.model_copy(update={"model_name": f"test-{uuid.uuid4().hex[:8]}"})
-    return settings.model_copy(update={"collection": sample_collection, "registry": registry})
+    evaluation = settings.evaluation.model_copy(update={"judge": False})
+    return settings.model_copy(update={"collection": sample_collection, "registry": registry, "evaluation": evaluation})
 
 
 @pytest.fixture

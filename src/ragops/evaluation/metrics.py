@@ -1,12 +1,17 @@
-"""Ranking metrics with the standard (trec_eval / BEIR) definitions, per query; average them yourself.
+"""Per-item metric functions; average them yourself.
 
-`ranking` is the retrieved ids best first; `relevant` maps id -> graded relevance (> 0 is relevant).
+Ranking metrics follow the standard (trec_eval / BEIR) definitions: `ranking` is the retrieved ids best first,
+`relevant` maps id -> graded relevance (> 0 is relevant). Text metrics compare lower-cased word tokens.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
+
+_WORD = re.compile(r"\w+")
 
 
 def ndcg_at_k(ranking: Sequence[str], relevant: Mapping[str, int], k: int) -> float:
@@ -43,3 +48,31 @@ def percentile(values: Sequence[float], q: float) -> float:
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def hit_at_k(ranking: Sequence[str], relevant: Mapping[str, int], k: int) -> float:
+    """1 when any relevant id is within the top k, else 0."""
+    return float(any(relevant.get(doc, 0) > 0 for doc in ranking[:k]))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (letters, digits, underscore)."""
+    return _WORD.findall(text.lower())
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """SQuAD-style F1 over word tokens: harmonic mean of the shared-token precision and recall."""
+    predicted, expected = Counter(words(prediction)), Counter(words(reference))
+    overlap = sum((predicted & expected).values())
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / sum(predicted.values()), overlap / sum(expected.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+# A metric whose name contains one of these improves as it falls; the rest (scores in 0-1) improve as they rise.
+_LOWER_IS_BETTER_WORDS = ("latency", "refusal", "cost", "tokens", "failures")
+
+
+def lower_is_better(metric: str) -> bool:
+    return any(word in metric for word in _LOWER_IS_BETTER_WORDS)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ragops.errors import ProviderError
+from ragops.errors import ProviderError, UnreadableReplyError
 from ragops.monitoring.heuristics import AnswerSample, answer_sample, heuristic_metrics, negative_feedback_rate
-from ragops.monitoring.judge import JudgeOutputError, JudgeScores, judge_answer
+from ragops.monitoring.judge import JudgeScores, judge_answer
 from ragops.providers.base import ChatModel
 from ragops.store.database import Database
 from ragops.store.traces import recent_traces
@@ -67,7 +67,7 @@ def _judge_one(judge: ChatModel, sample: AnswerSample, result: MonitoringResult)
         result.judged[sample.trace_id] = judge_answer(
             judge, question=sample.question, context=sample.prompt, answer=sample.answer
         )
-    except (JudgeOutputError, ProviderError) as exc:  # one bad item is left out, never averaged in
+    except (UnreadableReplyError, ProviderError) as exc:  # one bad item is left out, never averaged in
         result.judge_failures[sample.trace_id] = str(exc)
         log.info("judge left out trace %s: %s", sample.trace_id, exc)
 

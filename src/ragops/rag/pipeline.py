@@ -30,7 +30,7 @@ from ragops.tracing.spans import (
     set_payload,
     start_trace,
 )
-from ragops.types import Answer, Candidate, Citation, GuardVerdict, RetrievalMode, SearchFilters
+from ragops.types import Answer, Candidate, Citation, GuardVerdict, RetrievalMode, SearchFilters, TokenUsage
 
 NO_CONTEXT_ANSWER = (
     "I could not find anything relevant to this question in the knowledge base, so I cannot answer it from the sources."
@@ -211,6 +211,7 @@ class QueryPipeline:
         question, mode, timings_ms, safety = prepared.question, prepared.mode, prepared.timings_ms, prepared.safety
         # The model that actually answered: with a fallback chain it may not be the first one.
         models = {"embedder": self.embedder.model_id, "llm": completion.model_id}
+        usage = TokenUsage(completion.prompt_tokens, completion.completion_tokens)
         passages = prepared.context.passages
         checked_citations = check_citations(completion.text, len(passages))
         text, invalid = checked_citations.text, tuple(checked_citations.invalid)
@@ -220,7 +221,16 @@ class QueryPipeline:
         safety = safety + list(checked.verdicts)
         if checked.blocked_by is not None:
             return Answer(
-                question, refusal(checked.blocked_by), [], True, mode, timings_ms, models, blocked=True, safety=safety
+                question,
+                refusal(checked.blocked_by),
+                [],
+                True,
+                mode,
+                timings_ms,
+                models,
+                blocked=True,
+                safety=safety,
+                usage=usage,
             )
         return Answer(
             question,
@@ -232,6 +242,7 @@ class QueryPipeline:
             models,
             safety=safety,
             invalid_citations=invalid,
+            usage=usage,
         )
 
     def _is_relevant(self, found: Retrieval) -> bool:

@@ -13,6 +13,11 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from ragops.providers.base import ChatMessage
+
+EXAMPLE_SEPARATOR = "\n---\n"  # an examples file alternates user and assistant turns
+_PROMPTS = resources.files("ragops.rag") / "prompts"
+
 
 @dataclass(frozen=True)
 class PromptTemplate:
@@ -36,13 +41,12 @@ class PromptTemplate:
 
 @cache
 def load_prompt(name: str) -> PromptTemplate:
-    text = (resources.files("ragops.rag") / "prompts" / f"{name}.md").read_text(encoding="utf-8")
+    text = (_PROMPTS / f"{name}.md").read_text(encoding="utf-8")
     return PromptTemplate(name=name, text=text.strip())
 
 
 def builtin_prompt_names() -> list[str]:
-    folder = resources.files("ragops.rag") / "prompts"
-    return sorted(entry.name.removesuffix(".md") for entry in folder.iterdir() if entry.name.endswith(".md"))
+    return sorted(entry.name.removesuffix(".md") for entry in _PROMPTS.iterdir() if entry.name.endswith(".md"))
 
 
 @cache
@@ -77,3 +81,9 @@ class PromptLibrary:
 
 
 BUILTIN_PROMPTS = PromptLibrary()
+
+
+def example_turns(name: str) -> list[ChatMessage]:
+    """Worked examples as earlier turns: small models copy a format shown far better than one described."""
+    turns = load_prompt(name).render().split(EXAMPLE_SEPARATOR)
+    return [ChatMessage("user" if i % 2 == 0 else "assistant", turn.strip()) for i, turn in enumerate(turns)]

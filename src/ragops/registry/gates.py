@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ragops.evaluation.metrics import lower_is_better
 from ragops.evaluation.runner import EvalResult
 
-# Metrics where less is better; every other metric is better higher.
-LOWER_IS_BETTER = frozenset({"refusal", "latency_p50_ms", "latency_p95_ms", "cost_usd", "tokens"})
 BOOTSTRAP_SAMPLES = 2000
 LOWER_QUANTILE = 0.05  # one-sided 95%
 
@@ -37,7 +36,7 @@ class Gate:
         if self.challenger is None or self.champion is None:
             return None
         delta = self.challenger - self.champion
-        return -delta if self.metric in LOWER_IS_BETTER else delta
+        return -delta if lower_is_better(self.metric) else delta
 
     @property
     def passed(self) -> bool:
@@ -69,7 +68,7 @@ def _gate(metric: str, challenger: EvalResult, champion: EvalResult, required: f
     ]
     lower_bound = None
     if pairs:
-        sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+        sign = -1.0 if lower_is_better(metric) else 1.0
         lower_bound = paired_bootstrap_lower_bound([sign * (a - b) for a, b in pairs])
     return Gate(metric, challenger.metrics.get(metric), champion.metrics.get(metric), required, lower_bound)
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragops.config import Settings, with_pipeline_config
-from ragops.evaluation.runner import EvalResult, ItemResult, evaluate_pipeline
-from ragops.evaluation.testset import TestItem, load_testset
+from ragops.evaluation.runner import EvalResult, ItemResult, evaluate_runtime
+from ragops.evaluation.testset import TestItem, read_items
 from ragops.evaluation.tracking import log_evaluation
 from ragops.rag.prompts import PromptLibrary
 from ragops.registry.gates import Gate, beats, gates
@@ -28,7 +28,8 @@ from ragops.registry.models import (
 from ragops.registry.validation import Check, check_signature, validate_pipeline
 from ragops.registry.version import VersionManifest, version_settings
 from ragops.runtime import Runtime, open_runtime
-from ragops.store.collections import collection_fingerprint, require_collection
+from ragops.store.collections import require_collection
+from ragops.store.sampling import corpus_fingerprint
 
 PROMOTED_ALIASES = ("champion", "production")
 
@@ -69,7 +70,7 @@ def release(
     profile: Settings, pipeline_config: Path, testset: Path, hooks: ReleaseHooks = ReleaseHooks()
 ) -> ReleaseOutcome:
     """Release policy (registry section) comes from the profile: a pipeline config cannot lower its own bar."""
-    items = load_testset(testset)
+    items = read_items(testset)
     challenger = with_pipeline_config(profile, pipeline_config)
     with open_runtime(challenger, with_llm=True) as runtime:
         hooks.on_step("register")
@@ -107,11 +108,11 @@ def _record(profile: Settings, outcome: ReleaseOutcome) -> None:
 
 def _manifest(runtime: Runtime, settings: Settings) -> VersionManifest:
     with runtime.db.connection() as conn:
-        fingerprint = collection_fingerprint(conn, require_collection(conn, settings.collection))
+        corpus = corpus_fingerprint(conn, require_collection(conn, settings.collection))
     llm_ids = tuple(runtime.llm.model_id.split(",")) if runtime.llm is not None else ()
     return VersionManifest(
         collection=settings.collection,
-        index_fingerprint=fingerprint,
+        index_fingerprint=f"{runtime.embedder.model_id}:{corpus.sha256[:16]}",  # the same chunks, the same vectors
         embedder_id=runtime.embedder.model_id,
         llm_ids=llm_ids,
         prompt_versions=PromptLibrary(settings.prompts.dir).versions(),
@@ -129,7 +130,7 @@ def _signature_check(settings: Settings, version: RegisteredVersion) -> Check:
 
 
 def _evaluate(runtime: Runtime, settings: Settings, items: list[TestItem], hooks: ReleaseHooks) -> EvalResult:
-    return evaluate_pipeline(runtime.pipeline(), items, collection=settings.collection, on_item=hooks.on_item)
+    return evaluate_runtime(runtime, settings, items, collection=settings.collection, on_item=hooks.on_item)
 
 
 def _log(settings: Settings, result: EvalResult, testset: Path, version: RegisteredVersion) -> str:

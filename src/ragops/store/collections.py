@@ -90,15 +90,3 @@ def ensure_vector_index(conn: Connection, collection: Collection) -> None:
 
 def drop_vector_index(conn: Connection, collection: Collection) -> None:
     conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(vector_index_name(collection)))
-
-
-def collection_fingerprint(conn: Connection, collection: Collection) -> str:
-    """A hash of what the collection holds (every chunk's content hash) and the embedder that indexed it:
-    equal fingerprints mean equal indexes, whatever the row ids."""
-    row = conn.execute(
-        "SELECT encode(sha256(convert_to(coalesce(string_agg(content_hash, ',' ORDER BY content_hash), ''), 'UTF8')),"
-        " 'hex') FROM chunks WHERE collection_id = %s::integer",
-        (collection.id,),
-    ).fetchone()
-    assert row is not None  # an aggregate always returns a row
-    return f"{collection.embedder_id}:{row[0][:16]}"

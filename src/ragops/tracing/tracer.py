@@ -152,9 +152,7 @@ def _add_cost(trace: FinishedTrace, prices: Mapping[str, ModelPrice]) -> None:
         tokens_in = span.attributes.get("gen_ai.usage.input_tokens")
         tokens_out = span.attributes.get("gen_ai.usage.output_tokens")
         if price is not None and isinstance(tokens_in, int) and isinstance(tokens_out, int):
-            span.attributes["ragops.cost_usd"] = (
-                tokens_in * price.input_per_million_usd + tokens_out * price.output_per_million_usd
-            ) / 1e6
+            span.attributes["ragops.cost_usd"] = price.cost_usd(tokens_in, tokens_out)
 
 
 @contextmanager
