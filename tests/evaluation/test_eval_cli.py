@@ -118,8 +118,10 @@ def test_compare_an_unknown_run_says_what_to_do(runtime: Runtime) -> None:
     assert "ragops eval run" in result.stderr
 
 
-def test_eval_run_without_a_test_set_says_where_to_give_one(runtime: Runtime) -> None:
-    env = {"RAGOPS_HOME": str(runtime.settings.home), "COLUMNS": "200"}
+def test_eval_run_without_a_test_set_says_where_to_give_one(runtime: Runtime, tmp_path: Path) -> None:
+    bare = tmp_path / "bare.yaml"  # a profile that names no standard test set
+    bare.write_text("collection: anything\n", encoding="utf-8")
+    env = {"RAGOPS_HOME": str(runtime.settings.home), "RAGOPS_CONFIG": str(bare), "COLUMNS": "200"}
     result = CliRunner().invoke(app, ["eval", "run"], env=env)
     assert result.exit_code == 1
     assert "--testset" in result.stderr and "evaluation.testset" in result.stderr
