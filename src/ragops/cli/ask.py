@@ -1,0 +1,110 @@
+"""`ragops ask`: one question answered in the terminal (text, stream or JSON)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from ragops.cli.common import CollectionOption, ProfileOption, app, console, fail, settings_for
+from ragops.errors import RagopsError
+from ragops.providers.base import TextDelta
+from ragops.types import Answer, RetrievalMode, SearchFilters
+
+
+class ModeOption(StrEnum):
+    DENSE = "dense"
+    KEYWORD = "keyword"
+    HYBRID = "hybrid"
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
+    stream: Annotated[bool, typer.Option("--stream", help="print the answer as the model writes it")] = False,
+    mode: Annotated[ModeOption | None, typer.Option(help="retrieval mode (default: config)")] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50, help="passages for the model")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="only papers in this arXiv category")] = None,
+    since: Annotated[str | None, typer.Option(help="published on or after YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="published on or before YYYY-MM-DD")] = None,
+    collection: CollectionOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Answer a question from the knowledge base, with citations."""
+    from ragops.runtime import open_runtime
+
+    settings = settings_for(profile)
+    if not question.strip():
+        fail(ValueError("the question is empty: ask something"))
+    if stream and as_json:
+        fail(ValueError("--stream and --json do not combine: pick one"))
+    try:
+        filters = SearchFilters(
+            categories=tuple(category) if category else None,
+            published_from=date.fromisoformat(since) if since else None,
+            published_to=date.fromisoformat(until) if until else None,
+        )
+    except ValueError as exc:
+        fail(ValueError(f"dates must be YYYY-MM-DD: {exc}"))
+    logging.getLogger("llama_cpp").setLevel(logging.ERROR)
+    try:
+        with open_runtime(settings, with_llm=True) as runtime:
+            pipeline = runtime.pipeline()
+            target = collection or settings.collection
+            retrieval_mode: RetrievalMode | None = mode.value if mode else None
+            if stream:
+                events = pipeline.stream_answer(
+                    question.strip(), collection=target, mode=retrieval_mode, top_k=top_k, filters=filters
+                )
+                answer = _print_stream(events)
+            else:
+                answer = pipeline.answer(
+                    question.strip(), collection=target, mode=retrieval_mode, top_k=top_k, filters=filters
+                )
+    except RagopsError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+    elif not stream:
+        _print_text(answer)
+    if not as_json:
+        _print_sources(answer)
+
+
+def _print_stream(events: Iterator[TextDelta | Answer]) -> Answer:
+    for event in events:
+        if isinstance(event, Answer):
+            console.print()
+            return event
+        console.print(event.text, end="", highlight=False, soft_wrap=True)
+    raise AssertionError("unreachable: stream_answer always ends with the Answer")
+
+
+def _print_text(answer: Answer) -> None:
+    if answer.blocked:
+        console.print(f"[bold red]blocked[/] {answer.text}", highlight=False)
+    else:
+        console.print(answer.text, highlight=False)
+
+
+def _print_sources(answer: Answer) -> None:
+    if answer.citations:
+        console.print()
+        for citation in answer.citations:
+            marker = "[bold]" if citation.cited else "[dim]"
+            console.print(f"{marker}[{citation.number}] {citation.title}[/] {citation.uri or ''}", highlight=False)
+    for verdict in answer.safety:
+        if verdict.outcome != "passed":
+            console.print(
+                f"[yellow]{verdict.stage} guard {verdict.guard}: {verdict.outcome}[/] {'; '.join(verdict.reasons)}"
+            )
+    stages = ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in answer.timings_ms.items())
+    console.print(f"[dim]{answer.retrieval_mode} · {answer.models['llm']} · {stages}[/]", highlight=False)
+    console.print(f"[dim]trace {answer.trace_id} (ragops traces show {answer.trace_id[:12]})[/]")

@@ -1,0 +1,232 @@
+"""Benchmarks: guardrails, serving load, retrieval on BEIR."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from ragops.cli.common import CollectionOption, ProfileOption, app, console, errors, fail, settings_for
+from ragops.config import Settings
+from ragops.errors import RagopsError
+
+if TYPE_CHECKING:
+    from ragops.guardrails.bench import BenchReport, GuardScore
+    from ragops.guardrails.registry import GuardResources
+
+
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("guardrails")
+def bench_guardrails_command(
+    testset: Annotated[Path, typer.Option(help="labelled JSON-lines test set")] = Path(
+        "benchmarks/guardrails/testset.jsonl"
+    ),
+    grounding: Annotated[Path, typer.Option(help="answers whose sentences are labelled supported or not")] = Path(
+        "benchmarks/guardrails/grounding.jsonl"
+    ),
+    limit: Annotated[int | None, typer.Option(min=1, help="only the first N cases")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of the table")] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Precision, recall, false-positive rate and latency of the profile's input guards and output grounding
+    guard, and the latency the whole guard layer adds to a request."""
+    from ragops.guardrails.bench import bench_grounding, bench_guardrails, bench_layer, load_grounding_set, load_testset
+    from ragops.guardrails.registry import build_guardrails, build_policies
+    from ragops.guardrails.vectors import SharedQueryEmbedder
+
+    settings = settings_for(profile)
+    try:
+        cases = load_testset(testset)[:limit]
+        answers = load_grounding_set(grounding)
+        models = _guard_models(settings)
+        report = bench_guardrails(build_policies(settings.guardrails.input, models, "input"), cases)
+        output = build_policies(settings.guardrails.output, models, "output")
+        grounding_policy = next((policy for policy in output if policy.kind == "grounding"), None)
+        # The request-level run shares the question's vector between the denied-topics guard and retrieval,
+        # as the pipeline does.
+        shared = SharedQueryEmbedder(models.embedder) if models.embedder else None
+        layer = build_guardrails(settings.guardrails, replace(models, embedder=shared))
+        questions = [case.text for case in cases if not case.labels]
+        report = replace(
+            report,
+            grounding=bench_grounding(grounding_policy, answers) if grounding_policy else None,
+            layer=bench_layer(layer, questions, answers, shared.embed_query if shared else lambda _: None),
+        )
+    except RagopsError as exc:
+        fail(exc)
+    if as_json:
+        for line in report.json_lines():
+            typer.echo(line)
+        return
+    _print_guard_bench(report)
+    console.print(f"[dim]{report.cases} cases, {report.benign} benign; {testset}[/]")
+    console.print(
+        f"[dim]grounding: positives = unsupported answer sentences of {grounding}, FPR = supported ones flagged, "
+        "latency per answer; layer: input + chunk + output guards of whole requests, and the same without "
+        "encoding the question (retrieval needs that vector anyway)[/]"
+    )
+
+
+def _guard_models(settings: Settings) -> GuardResources:
+    """The models the profile's guards use, and only those: loading MiniLM takes seconds, the LLM more."""
+    from ragops.guardrails.registry import GuardResources
+    from ragops.providers.registry import build_chat_model, build_embedder
+
+    guards = [*settings.guardrails.input, *settings.guardrails.chunks, *settings.guardrails.output]
+    embedder = build_embedder(settings.embedder) if any(g.needs_embedder for g in guards) else None
+    judged = any(g.kind == "grounding" and g.method == "llm_judge" for g in guards)
+    return GuardResources(embedder, build_chat_model(settings.llm) if judged else None)
+
+
+def _print_guard_bench(report: BenchReport) -> None:
+    table = Table("guard", "positives", "precision", "recall", "FPR (benign)", "p50 ms", "p95 ms")
+    for score in report.guards:
+        table.add_row(*_score_cells(score))
+    table.add_row(
+        "all input guards", "", "", "", _ratio(report.false_positive_rate),
+        f"{report.latency_p50_ms:.2f}", f"{report.latency_p95_ms:.2f}", style="bold",
+    )  # fmt: skip
+    if report.grounding is not None:
+        name, *cells = _score_cells(report.grounding)
+        table.add_row(f"{name} (output)", *cells)
+    if report.layer is not None:
+        layer = report.layer
+        table.add_row(
+            "layer per request", str(layer.requests), "", "", "", f"{layer.p50_ms:.2f}", f"{layer.p95_ms:.2f}"
+        )
+        table.add_row(
+            "  net of query vector", "", "", "", "",
+            f"{layer.net_p50_ms:.2f}", f"{layer.net_p95_ms:.2f}", style="bold",
+        )  # fmt: skip
+    console.print(table)
+
+
+def _score_cells(score: GuardScore) -> list[str]:
+    return [
+        score.guard,
+        str(score.positives),
+        _ratio(score.precision),
+        _ratio(score.recall),
+        _ratio(score.false_positive_rate),
+        f"{score.latency_p50_ms:.2f}",
+        f"{score.latency_p95_ms:.2f}",
+    ]
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+@bench_app.command("serve")
+def bench_serve(
+    url: Annotated[str | None, typer.Option(help="a running server; default: start one on a free port")] = None,
+    concurrency: Annotated[list[int] | None, typer.Option(help="client counts (default: 1, 8, 32)")] = None,
+    retrieve_requests: Annotated[int, typer.Option(min=0, help="/v1/retrieve requests per level (0: skip)")] = 200,
+    query_requests: Annotated[int, typer.Option(min=0, help="/v1/query requests per level (0: skip)")] = 32,
+    api_key: Annotated[str | None, typer.Option(envvar="RAGOPS_API_KEY", help="Bearer key, if required")] = None,
+    collection: CollectionOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Requests/s and latency percentiles of /v1/retrieve and /v1/query, from a separate client process."""
+    from ragops.bench.serve_load import BenchPlan, run_serve_bench
+
+    plan = BenchPlan(
+        concurrency=tuple(concurrency or (1, 8, 32)),
+        requests={route: n for route, n in (("/v1/retrieve", retrieve_requests), ("/v1/query", query_requests)) if n},
+        collection=collection,
+        api_key=api_key,
+    )
+    try:
+        results = run_serve_bench(plan, url=url, profile=profile, on_level=lambda r: errors.print(r.describe()))
+    except RagopsError as exc:
+        fail(exc)
+    table = Table(
+        "route", "clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", title="ragops bench serve"
+    )
+    for r in results:
+        table.add_row(
+            r.route, str(r.concurrency), str(r.requests), str(r.errors), f"{r.requests_per_s:.2f}",
+            f"{r.p50_ms:.0f}", f"{r.p95_ms:.0f}", f"{r.p99_ms:.0f}",
+        )  # fmt: skip
+    console.print(table)
+    if any(r.errors for r in results):
+        raise typer.Exit(code=1)
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    data: Annotated[Path, typer.Option(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv")],
+    split: Annotated[str, typer.Option(help="qrels split to score")] = "test",
+    mode: Annotated[
+        list[str] | None, typer.Option(help="mode to run, repeatable (default: every non-LLM mode)")
+    ] = None,
+    depth: Annotated[
+        int, typer.Option(min=10, max=1000, help="chunks each retriever returns (recall@100 wants >= 100)")
+    ] = 200,
+    limit: Annotated[int | None, typer.Option(min=1, help="run only the first N queries (LLM modes are slow)")] = None,
+    query_threads: Annotated[int, typer.Option(min=1, help="torch threads while querying")] = 1,
+    collection: CollectionOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Score retrieval modes on a BEIR dataset: one JSON line per mode (ndcg@10, recall@100, mrr@10, latency)."""
+    from ragops.evaluation.beir import load_beir_dataset
+    from ragops.evaluation.retrieval_bench import (
+        DEFAULT_MODES,
+        LLM_MODES,
+        MODES,
+        ingest_dataset,
+        mode_settings,
+        run_mode,
+    )
+    from ragops.runtime import open_runtime
+
+    settings = settings_for(profile)
+    modes = mode or list(DEFAULT_MODES)
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        fail(ValueError(f"unknown mode {', '.join(unknown)}; known: {', '.join(MODES)}"))
+    logging.getLogger("llama_cpp").setLevel(logging.ERROR)
+    try:
+        dataset = load_beir_dataset(data, split)
+        target = collection or f"bench-{dataset.name}"
+        needs_llm = any(m in LLM_MODES for m in modes)
+        with open_runtime(settings, with_llm=needs_llm) as runtime:
+            report = ingest_dataset(
+                runtime.db, runtime.embedder, dataset, collection=target, chunking=settings.chunking
+            )
+            errors.print(
+                f"collection {target!r}: {report.counts.documents_added} added, "
+                f"{report.counts.documents_unchanged} unchanged ({report.seconds:.1f} s)"
+            )
+            # One short query gains nothing from a second thread; on 2 busy cores it lost (embed p95 56 -> 530 ms).
+            import torch
+
+            torch.set_num_threads(query_threads)
+            indexes = list(range(min(limit, len(dataset.queries)))) if limit else None
+            results = []
+            for name in modes:
+                searcher = runtime.searcher(mode_settings(settings, name, depth))
+                result = run_mode(searcher, dataset, mode=name, split=split, collection=target, queries=indexes)
+                typer.echo(json.dumps(result.as_json()))
+                results.append(result)
+    except RagopsError as exc:
+        fail(exc)
+    table = Table("mode", "nDCG@10", "recall@100", "MRR@10", "p50 ms", "p95 ms", title=f"{dataset.name} ({split})")
+    for r in results:
+        table.add_row(
+            r.mode,
+            f"{r.ndcg_at_10:.4f}",
+            f"{r.recall_at_100:.4f}",
+            f"{r.mrr_at_10:.4f}",
+            f"{r.latency_p50_ms:.1f}",
+            f"{r.latency_p95_ms:.1f}",
+        )
+    errors.print(table)
