@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ragops.errors import ConfigError
 from ragops.evaluation.beir import load_beir_dataset
+from ragops.jsonl import read_jsonl
 
 Split = Literal["all", "train", "test"]
 DEFAULT_BEIR_SPLIT = "test"
@@ -58,20 +58,8 @@ class TestItem:
 
 
 def load_testset(path: Path) -> list[TestItem]:
-    """Items of a JSONL test set; ConfigError names the line at fault."""
-    if not path.is_file():
-        raise ConfigError(f"test set {path} not found; make one with `ragops eval generate`")
-    items: list[TestItem] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            items.append(TestItem.from_json(json.loads(line)))
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            raise ConfigError(f"{path}:{number}: not a test item ({exc}); each line needs id and question") from exc
-    if not items:
-        raise ConfigError(f"test set {path} holds no items")
-    return items
+    """Items of a JSONL test set (each line needs id and question); ConfigError names the line at fault."""
+    return read_jsonl(path, TestItem.from_json, what="test set", missing_hint="make one with `ragops eval generate`")
 
 
 def read_items(path: Path) -> list[TestItem]:

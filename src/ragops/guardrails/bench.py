@@ -7,11 +7,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ragops.errors import ConfigError
 from ragops.guardrails.policies import GuardPolicy, GuardrailLayer, run_policies
+from ragops.jsonl import read_jsonl
 from ragops.types import Candidate
 
 
@@ -147,48 +148,28 @@ def _score_dict(score: GuardScore) -> dict[str, object]:
 
 
 def load_testset(path: Path) -> list[GuardCase]:
-    """Read a JSON-lines test set; raises ConfigError naming the line at fault."""
-    if not path.exists():
-        raise ConfigError(f"guard test set {path} not found; pass --testset")
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            cases.append(
-                GuardCase(
-                    id=str(row["id"]),
-                    text=str(row["text"]),
-                    labels=frozenset(row.get("labels", [])),
-                    category=str(row.get("category", "")),
-                    hard_negative=bool(row.get("hard_negative", False)),
-                )
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{path}:{number}: expected an object with id and text ({exc})") from exc
-    if not cases:
-        raise ConfigError(f"guard test set {path} is empty")
-    return cases
+    """Read a JSON-lines guard set (id, text, labels, category, hard_negative); ConfigError names the line at fault."""
+    return read_jsonl(path, _guard_case, what="guard test set", missing_hint="pass --testset")
+
+
+def _guard_case(row: dict[str, Any]) -> GuardCase:
+    return GuardCase(
+        id=str(row["id"]),
+        text=str(row["text"]),
+        labels=frozenset(row.get("labels", [])),
+        category=str(row.get("category", "")),
+        hard_negative=bool(row.get("hard_negative", False)),
+    )
 
 
 def load_grounding_set(path: Path) -> list[GroundingCase]:
-    """Read answers with labelled sentences (JSON lines); raises ConfigError naming the line at fault."""
-    if not path.exists():
-        raise ConfigError(f"grounding test set {path} not found; pass --grounding")
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            claims = tuple(
-                GroundedClaim(str(c["text"]), bool(c["supported"]), str(c["category"])) for c in row["claims"]
-            )
-            cases.append(GroundingCase(str(row["id"]), tuple(str(p) for p in row["passages"]), claims))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{path}:{number}: expected id, passages and claims (text, supported, category)") from exc
-    return cases
+    """Answers with labelled sentences (id, passages, claims: text, supported, category), JSON lines."""
+    return read_jsonl(path, _grounding_case, what="grounding test set", missing_hint="pass --grounding")
+
+
+def _grounding_case(row: dict[str, Any]) -> GroundingCase:
+    claims = tuple(GroundedClaim(str(c["text"]), bool(c["supported"]), str(c["category"])) for c in row["claims"])
+    return GroundingCase(str(row["id"]), tuple(str(p) for p in row["passages"]), claims)
 
 
 def bench_guardrails(policies: Sequence[GuardPolicy], cases: Sequence[GuardCase]) -> BenchReport:
