@@ -46,7 +46,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-mlflow: install  ## MLflow UI on 127.0.0.1:5000 over <home>/mlflow.db (traces, monitoring runs)
+mlflow: install  ## MLflow UI on 127.0.0.1:5000 over <home>/mlflow.db (traces, monitoring and eval runs, the model registry)
 	$(BIN)/ragops mlflow ui
 
 clean:

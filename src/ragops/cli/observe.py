@@ -18,7 +18,7 @@ from ragops.errors import RagopsError
 
 traces_app = typer.Typer(help="Traces of answers and ingestion runs.", no_args_is_help=True)
 app.add_typer(traces_app, name="traces")
-mlflow_app = typer.Typer(help="The MLflow tracking store (traces, monitoring runs).", no_args_is_help=True)
+mlflow_app = typer.Typer(help="The MLflow store: traces, monitoring and eval runs, registry.", no_args_is_help=True)
 app.add_typer(mlflow_app, name="mlflow")
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -108,7 +108,7 @@ def mlflow_ui(
     port: Annotated[int, typer.Option(min=1, max=65535, help="port on 127.0.0.1")] = 5000,
     profile: ProfileOption = None,
 ) -> None:
-    """Open the MLflow UI on 127.0.0.1 over the local tracking store (traces, monitoring runs)."""
+    """Open the MLflow UI on 127.0.0.1 over the local store: traces, monitoring and eval runs, the model registry."""
     settings = settings_for(profile)
     uri = settings.mlflow_tracking_uri
     console.print(f"MLflow UI on http://127.0.0.1:{port} over {uri} (Ctrl-C stops it)")
