@@ -57,7 +57,7 @@ def register_version(settings: Settings, pipeline: Settings, manifest: VersionMa
         folder = Path(scratch) / VERSION_ARTIFACT
         write_version(pipeline, manifest, folder)
         mlflow.log_dict(manifest.prompt_versions, "prompt_versions.json")
-        # No input example on purpose (validating one loads the whole runtime); SIGNATURE replaces type hints.
+        # No input example on purpose: MLflow would validate it by loading the whole runtime.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module=r"mlflow\.")
             info = mlflow.pyfunc.log_model(

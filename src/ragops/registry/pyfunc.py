@@ -8,7 +8,6 @@ answers like `ragops serve --model production` does.
 from __future__ import annotations
 
 import json
-import warnings
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,6 @@ from ragops.config import load_settings
 from ragops.rag.pipeline import QueryPipeline
 from ragops.registry.version import version_settings
 from ragops.runtime import open_runtime
-
-# MLflow infers a schema from `list[...]` hints on predict and warns about any other hint; SIGNATURE declares it.
-warnings.filterwarnings("ignore", message=r".*[Tt]ype hint", category=UserWarning)
 
 VERSION_ARTIFACT = "pipeline"  # the key of the version folder among the model's artifacts
 
