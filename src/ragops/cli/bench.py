@@ -47,12 +47,16 @@ def bench_guardrails_command(
         cases = load_testset(testset)[:limit]
         answers = load_grounding_set(grounding)
         models = _guard_models(settings)
-        report = bench_guardrails(build_policies(settings.guardrails.input, models, "input"), cases)
+        # Request-level runs share the question's vector between the guards that use it (injection vote,
+        # denied topics) and retrieval, as the pipeline does; each guard alone pays for its own encoding.
+        shared = SharedQueryEmbedder(models.embedder) if models.embedder else None
+        report = bench_guardrails(
+            build_policies(settings.guardrails.input, models, "input"),
+            cases,
+            stage=build_policies(settings.guardrails.input, replace(models, embedder=shared), "input"),
+        )
         output = build_policies(settings.guardrails.output, models, "output")
         grounding_policy = next((policy for policy in output if policy.kind == "grounding"), None)
-        # The request-level run shares the question's vector between the denied-topics guard and retrieval,
-        # as the pipeline does.
-        shared = SharedQueryEmbedder(models.embedder) if models.embedder else None
         layer = build_guardrails(settings.guardrails, replace(models, embedder=shared))
         questions = [case.text for case in cases if not case.labels]
         report = replace(
