@@ -307,7 +307,7 @@ class InjectionGuardSettings(_GuardSettings):
     kind: Literal["injection"] = "injection"
     threshold: float = Field(default=0.5, gt=0.0, le=1.0, description="rule score at or above which it triggers")
     # The learned second signal (input stage only: it votes with the question's vector, which retrieval computes
-    # anyway; passages have no such vector). See benchmarks/guardrails/README.md for how k and the vote were chosen.
+    # anyway; passages have no such vector). k and the vote: confs/dev.yaml, where it is switched on.
     knn: bool = Field(default=False, description="also trigger on a k-nearest-neighbour vote among labelled exemplars")
     knn_k: int = Field(default=5, ge=1, le=50, description="exemplars that vote")
     knn_min_vote: float = Field(
