@@ -306,6 +306,17 @@ class PiiGuardSettings(_GuardSettings):
 class InjectionGuardSettings(_GuardSettings):
     kind: Literal["injection"] = "injection"
     threshold: float = Field(default=0.5, gt=0.0, le=1.0, description="rule score at or above which it triggers")
+    # The learned second signal (input stage only: it votes with the question's vector, which retrieval computes
+    # anyway; passages have no such vector). k and the vote: confs/dev.yaml, where it is switched on.
+    knn: bool = Field(default=False, description="also trigger on a k-nearest-neighbour vote among labelled exemplars")
+    knn_k: int = Field(default=5, ge=1, le=50, description="exemplars that vote")
+    knn_min_vote: float = Field(
+        default=0.8, gt=0.5, le=1.0, description="share of the voters' similarity that must belong to attacks"
+    )
+
+    @property
+    def needs_embedder(self) -> bool:
+        return self.knn
 
 
 class DeniedTopic(_Section):

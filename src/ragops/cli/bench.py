@@ -47,13 +47,22 @@ def bench_guardrails_command(
         cases = load_testset(testset)[:limit]
         answers = load_grounding_set(grounding)
         models = _guard_models(settings)
-        report = bench_guardrails(build_policies(settings.guardrails.input, models, "input"), cases)
+
+        # Request-level runs share the question's vector between the guards that use it (injection vote,
+        # denied topics) and retrieval, as the pipeline does; each guard alone pays for its own encoding.
+        def sharing() -> GuardResources:  # a cache of its own per run: one run's vectors must not warm the next
+            return replace(models, embedder=SharedQueryEmbedder(models.embedder)) if models.embedder else models
+
+        report = bench_guardrails(
+            build_policies(settings.guardrails.input, models, "input"),
+            cases,
+            stage=build_policies(settings.guardrails.input, sharing(), "input"),
+        )
         output = build_policies(settings.guardrails.output, models, "output")
         grounding_policy = next((policy for policy in output if policy.kind == "grounding"), None)
-        # The request-level run shares the question's vector between the denied-topics guard and retrieval,
-        # as the pipeline does.
-        shared = SharedQueryEmbedder(models.embedder) if models.embedder else None
-        layer = build_guardrails(settings.guardrails, replace(models, embedder=shared))
+        layer_models = sharing()
+        shared = layer_models.embedder
+        layer = build_guardrails(settings.guardrails, layer_models)
         questions = [case.text for case in cases if not case.labels]
         report = replace(
             report,

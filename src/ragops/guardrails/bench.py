@@ -172,8 +172,11 @@ def _grounding_case(row: dict[str, Any]) -> GroundingCase:
     return GroundingCase(str(row["id"]), tuple(str(p) for p in row["passages"]), claims)
 
 
-def bench_guardrails(policies: Sequence[GuardPolicy], cases: Sequence[GuardCase]) -> BenchReport:
-    """Each guard on every case alone (for its own scores), then the whole input stage (for latency)."""
+def bench_guardrails(
+    policies: Sequence[GuardPolicy], cases: Sequence[GuardCase], stage: Sequence[GuardPolicy] | None = None
+) -> BenchReport:
+    """Each guard on every case alone (for its own scores), then the whole input stage (for latency): `stage`,
+    the same policies built as a request runs them (sharing the question's vector), else `policies`."""
     benign = [case for case in cases if not case.labels]
     fired_on_benign: set[str] = set()
     scores = []
@@ -190,7 +193,7 @@ def bench_guardrails(policies: Sequence[GuardPolicy], cases: Sequence[GuardCase]
     stage_latencies = []
     for case in cases:
         started = time.perf_counter()
-        run_policies(policies, case.text, "input")
+        run_policies(policies if stage is None else stage, case.text, "input")
         stage_latencies.append((time.perf_counter() - started) * 1000.0)
     return BenchReport(
         cases=len(cases),

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ragops.guardrails.base import Detection
+from ragops.guardrails.exemplars import ExemplarVote
 
 ZERO_WIDTH = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
@@ -388,11 +389,22 @@ def injection_score(text: str) -> tuple[float, tuple[str, ...]]:
 
 
 class InjectionGuard:
-    """Triggers when the best rule weight reaches `threshold`."""
+    """Triggers when the best rule weight reaches `threshold` or, with `exemplars`, when the attack share of
+    the nearest exemplars reaches `min_vote` (the learned signal catches phrasings no rule was written for)."""
 
-    def __init__(self, threshold: float = 0.5) -> None:
+    def __init__(self, threshold: float = 0.5, exemplars: ExemplarVote | None = None, min_vote: float = 0.8) -> None:
         self.threshold = threshold
+        self.exemplars = exemplars
+        self.min_vote = min_vote
 
     def inspect(self, text: str, *, sources: Sequence[str] = ()) -> Detection:
         score, reasons = injection_score(text)
-        return Detection(triggered=score >= self.threshold, score=score, reasons=reasons)
+        if score >= self.threshold or self.exemplars is None:
+            # Rules are enough to block: the vote would only add a query encoding to a refused request.
+            return Detection(triggered=score >= self.threshold, score=score, reasons=reasons)
+        vote = self.exemplars(text)
+        nearest = f"{'attack' if vote.nearest.attack else 'benign'} {vote.nearest.family}, {vote.similarity:.2f}"
+        knn_reason = f"nearest exemplars: attack share {vote.attack_share:.2f} (closest: {nearest})"
+        if vote.attack_share >= self.min_vote:
+            return Detection(triggered=True, score=max(score, vote.attack_share), reasons=(knn_reason, *reasons))
+        return Detection(triggered=False, score=score, reasons=(*reasons, knn_reason))

@@ -47,9 +47,17 @@ def _pii(settings: PiiGuardSettings, resources: GuardResources, stage: GuardStag
 
 
 def _injection(settings: InjectionGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
+    from ragops.guardrails.exemplars import ExemplarVote, load_exemplars
     from ragops.guardrails.injection import InjectionGuard
 
-    return InjectionGuard(settings.threshold)
+    if not settings.knn:
+        return InjectionGuard(settings.threshold)
+    if stage != "input":
+        raise ConfigError(
+            f"guardrails {stage}: the injection guard's knn needs the question's vector: input stage only"
+        )
+    vote = ExemplarVote(resources.require_embedder(settings.kind), load_exemplars(), settings.knn_k)
+    return InjectionGuard(settings.threshold, vote, settings.knn_min_vote)
 
 
 def _denied_topics(settings: DeniedTopicsGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
