@@ -12,7 +12,7 @@ from typing import Any
 
 from ragops.config import Settings
 from ragops.errors import ConfigError
-from ragops.registry.version import VersionManifest, write_version
+from ragops.registry.version import VERSION_ARTIFACT, VersionManifest, write_version
 from ragops.tracing.sinks.mlflow import experiment_id
 
 # A registry lookup must not draw a download bar over the CLI's own output.
@@ -49,7 +49,7 @@ def register_version(settings: Settings, pipeline: Settings, manifest: VersionMa
     import mlflow
 
     from ragops.registry import model_code
-    from ragops.registry.pyfunc import SIGNATURE, VERSION_ARTIFACT
+    from ragops.registry.pyfunc import SIGNATURE
 
     registry = client(settings)
     experiment = experiment_id(registry, settings.registry.experiment, settings.mlflow_artifact_location)
@@ -129,8 +129,6 @@ def set_aliases(settings: Settings, version: RegisteredVersion, aliases: tuple[s
 def download_version(settings: Settings, version: RegisteredVersion) -> Path:
     """The version's folder (config, prompts, manifest), cached under home/models/<name>/<version>."""
     import mlflow.artifacts
-
-    from ragops.registry.pyfunc import VERSION_ARTIFACT
 
     target = settings.home / "models" / version.name / version.version
     folder = target / "artifacts" / VERSION_ARTIFACT

@@ -18,10 +18,8 @@ from mlflow.types import ColSpec, Schema
 
 from ragops.config import load_settings
 from ragops.rag.pipeline import QueryPipeline
-from ragops.registry.version import version_settings
+from ragops.registry.version import VERSION_ARTIFACT, version_settings
 from ragops.runtime import open_runtime
-
-VERSION_ARTIFACT = "pipeline"  # the key of the version folder among the model's artifacts
 
 SIGNATURE = ModelSignature(
     inputs=Schema([ColSpec("string", "question")]),

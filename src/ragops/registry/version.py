@@ -19,6 +19,7 @@ from ragops.config import PIPELINE_SECTIONS, Settings, with_pipeline_config
 from ragops.errors import ConfigError
 from ragops.rag.prompts import PromptLibrary
 
+VERSION_ARTIFACT = "pipeline"  # the version folder's name among the registered model's artifacts
 CONFIG_FILE = "pipeline.yaml"
 PROMPTS_DIR = "prompts"
 MANIFEST_FILE = "version.json"
