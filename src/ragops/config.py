@@ -313,6 +313,12 @@ class InjectionGuardSettings(_GuardSettings):
     knn_min_vote: float = Field(
         default=0.8, gt=0.5, le=1.0, description="share of the voters' similarity that must belong to attacks"
     )
+    knn_min_similarity: float = Field(
+        default=0.4,
+        ge=-1.0,
+        le=1.0,
+        description="cosine to the nearest attack exemplar below which the vote is ignored (short, off-topic texts)",
+    )
 
     @property
     def needs_embedder(self) -> bool:

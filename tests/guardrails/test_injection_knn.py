@@ -21,7 +21,7 @@ from ragops.runtime import Runtime
 
 @pytest.fixture(scope="module")
 def guard(runtime: Runtime) -> InjectionGuard:
-    return InjectionGuard(0.5, ExemplarVote(runtime.embedder, load_exemplars(), k=5), min_vote=0.8)
+    return InjectionGuard(0.5, ExemplarVote(runtime.embedder, load_exemplars(), k=5), min_vote=0.8, min_similarity=0.4)
 
 
 # Phrasings no rule was written for (each is checked to pass the rules): only the vote can catch them.
@@ -58,6 +58,14 @@ def test_questions_about_attacks_pass(guard: InjectionGuard, question: str) -> N
     detection = guard.inspect(question)
     assert not detection.triggered, detection.reasons
     assert detection.score < guard.threshold
+
+
+# Short or off-topic texts resemble no exemplar; their five nearest still vote, mostly for "attack" (measured:
+# "hello" and "anything" 1.00): the vote must not count where nothing is near.
+@pytest.mark.parametrize("text", ["hello", "anything", "Tell me more", "why?", "What does it do?"])
+def test_texts_like_no_exemplar_pass(guard: InjectionGuard, text: str) -> None:
+    detection = guard.inspect(text)
+    assert not detection.triggered, detection.reasons
 
 
 def test_rules_alone_decide_when_they_fire(guard: InjectionGuard) -> None:

@@ -36,6 +36,7 @@ class Vote:
     attack_share: float
     nearest: Exemplar
     similarity: float
+    nearest_attack_similarity: float  # how much the text resembles any attack at all
 
 
 def load_exemplars(path: Path | None = None) -> tuple[Exemplar, ...]:
@@ -77,4 +78,4 @@ class ExemplarVote:
         total = float(weights.sum())
         share = float(weights[self._attack[nearest]].sum()) / total if total > 0 else 0.0
         best = int(np.argmax(similarities))
-        return Vote(share, self.exemplars[best], float(similarities[best]))
+        return Vote(share, self.exemplars[best], float(similarities[best]), float(similarities[self._attack].max()))

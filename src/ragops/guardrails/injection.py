@@ -392,10 +392,17 @@ class InjectionGuard:
     """Triggers when the best rule weight reaches `threshold` or, with `exemplars`, when the attack share of
     the nearest exemplars reaches `min_vote` (the learned signal catches phrasings no rule was written for)."""
 
-    def __init__(self, threshold: float = 0.5, exemplars: ExemplarVote | None = None, min_vote: float = 0.8) -> None:
+    def __init__(
+        self,
+        threshold: float = 0.5,
+        exemplars: ExemplarVote | None = None,
+        min_vote: float = 0.8,
+        min_similarity: float = 0.4,
+    ) -> None:
         self.threshold = threshold
         self.exemplars = exemplars
         self.min_vote = min_vote
+        self.min_similarity = min_similarity
 
     def inspect(self, text: str, *, sources: Sequence[str] = ()) -> Detection:
         score, reasons = injection_score(text)
@@ -405,6 +412,8 @@ class InjectionGuard:
         vote = self.exemplars(text)
         nearest = f"{'attack' if vote.nearest.attack else 'benign'} {vote.nearest.family}, {vote.similarity:.2f}"
         knn_reason = f"nearest exemplars: attack share {vote.attack_share:.2f} (closest: {nearest})"
-        if vote.attack_share >= self.min_vote:
+        # A text like no exemplar at all ("hello", "anything") still has 5 nearest ones, whose vote is noise:
+        # it must also resemble some attack.
+        if vote.attack_share >= self.min_vote and vote.nearest_attack_similarity >= self.min_similarity:
             return Detection(triggered=True, score=max(score, vote.attack_share), reasons=(knn_reason, *reasons))
         return Detection(triggered=False, score=score, reasons=(*reasons, knn_reason))

@@ -57,7 +57,7 @@ def _injection(settings: InjectionGuardSettings, resources: GuardResources, stag
             f"guardrails {stage}: the injection guard's knn needs the question's vector: input stage only"
         )
     vote = ExemplarVote(resources.require_embedder(settings.kind), load_exemplars(), settings.knn_k)
-    return InjectionGuard(settings.threshold, vote, settings.knn_min_vote)
+    return InjectionGuard(settings.threshold, vote, settings.knn_min_vote, settings.knn_min_similarity)
 
 
 def _denied_topics(settings: DeniedTopicsGuardSettings, resources: GuardResources, stage: GuardStage) -> Guard:
