@@ -46,6 +46,12 @@ def test_a_version_round_trips_without_its_secrets(profile: Settings, tmp_path: 
     assert sorted(p.stem for p in (folder / PROMPTS_DIR).glob("*.md")) == builtin_prompt_names()
     served = version_settings(profile, folder)
     assert served.collection == "papers" and served.llm.providers[0].kind == "openai"
+    assert served.llm.providers[0].api_key is None  # the profile holds no key for that server
+
+    # A serving profile that holds the server's key lends it to the version.
+    served = version_settings(pipeline, folder)
+    key = getattr(served.llm.providers[0], "api_key", None)
+    assert key is not None and key.get_secret_value() == "sk-very-secret"
     assert served.prompts.dir == folder / PROMPTS_DIR
     written = yaml.safe_load((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     assert written.keys() == set(PIPELINE_SECTIONS) - {"prompts"}  # templates travel as files

@@ -7,18 +7,26 @@ Secrets never enter it: a version that needs an API key takes it from the servin
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import yaml
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from pydantic_core import to_jsonable_python
 
-from ragops.config import PIPELINE_SECTIONS, Settings, with_pipeline_config
+from ragops.config import (
+    PIPELINE_SECTIONS,
+    OpenAIChatSettings,
+    OpenAIEmbedderSettings,
+    Settings,
+    with_pipeline_config,
+)
 from ragops.errors import ConfigError
 from ragops.rag.prompts import PromptLibrary
 
+_Provider = TypeVar("_Provider", bound=BaseModel)
 VERSION_ARTIFACT = "pipeline"  # the version folder's name among the registered model's artifacts
 CONFIG_FILE = "pipeline.yaml"
 PROMPTS_DIR = "prompts"
@@ -69,7 +77,15 @@ def version_settings(profile: Settings, folder: Path) -> Settings:
     manifest = read_manifest(folder)
     settings = with_pipeline_config(profile, folder / CONFIG_FILE)
     prompts = settings.prompts.model_copy(update={"dir": folder / PROMPTS_DIR})
-    return settings.model_copy(update={"prompts": prompts, "collection": manifest.collection})
+    providers = tuple(_with_profile_key(p, profile.llm.providers) for p in settings.llm.providers)
+    return settings.model_copy(
+        update={
+            "prompts": prompts,
+            "collection": manifest.collection,
+            "llm": settings.llm.model_copy(update={"providers": providers}),
+            "embedder": _with_profile_key(settings.embedder, (profile.embedder,)),
+        }
+    )
 
 
 def _without_secrets(value: Any) -> Any:
@@ -78,3 +94,14 @@ def _without_secrets(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_without_secrets(v) for v in value]
     return value
+
+
+def _with_profile_key(provider: _Provider, profile_providers: Sequence[BaseModel]) -> _Provider:
+    """An OpenAI-compatible provider of the version gets the API key of the profile's provider for the same
+    server (same kind, same base URL): the version names the server, the serving machine holds its key."""
+    if not isinstance(provider, OpenAIChatSettings | OpenAIEmbedderSettings) or provider.api_key is not None:
+        return provider
+    for candidate in profile_providers:
+        if isinstance(candidate, type(provider)) and candidate.base_url == provider.base_url and candidate.api_key:
+            return cast(_Provider, provider.model_copy(update={"api_key": candidate.api_key}))
+    return provider
