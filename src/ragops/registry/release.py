@@ -1,7 +1,8 @@
 """`ragops release`: register -> validate -> evaluate -> compare with the champion -> promote.
 
-No version reaches `production` unless it passes validation and beats the champion on every gated
-metric (or there is no champion yet). The outcome is recorded on the version as tags either way.
+No version reaches `production` unless it passes validation and beats the champion (gates.py: every gated
+metric improves by its minimum, one significantly), or there is no champion yet. The outcome is recorded on
+the version as tags either way.
 """
 
 from __future__ import annotations

@@ -18,19 +18,6 @@ class Check:
     detail: str
 
 
-@dataclass(frozen=True)
-class ValidationReport:
-    checks: list[Check]
-
-    @property
-    def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
-
-    @property
-    def failures(self) -> list[Check]:
-        return [check for check in self.checks if not check.passed]
-
-
 def check_signature(inputs: list[str], outputs: list[str]) -> Check:
     """The logged model takes a `question` and returns an `answer`, so callers can rely on its shape."""
     passed = inputs == ["question"] and "answer" in outputs
