@@ -6,12 +6,13 @@ commas. The LLM judges (monitoring, evaluation) and the test-set generator read 
 
 from __future__ import annotations
 
-import ast
 import json
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+
+import json_repair
 
 from ragops.errors import UnreadableReplyError
 from ragops.providers.base import ChatMessage, ChatModel
@@ -21,7 +22,6 @@ T = TypeVar("T")
 
 GRADE_SCALE = (1.0, 5.0)  # what the prompts ask for; read_grades maps it onto 0-1
 _CURLY_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
-_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _GRADE_TEXT = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*(?:/\s*\d+)?\s*")  # "4" or "4/5"
 _QUOTED_CHARS = "\"'`"
 _EXCERPT_CHARS = 200
@@ -106,49 +106,12 @@ def read_fields(text: str, keys: Sequence[str]) -> dict[str, str]:
 
 
 def _object_at(text: str, start: int) -> dict[str, Any] | None:
-    try:
-        parsed, _ = json.JSONDecoder().raw_decode(text, start)
-    except json.JSONDecodeError:
-        parsed = _repaired(text, start)
+    """The object that opens at `start`, read by json-repair: prose after it, single quotes, trailing commas
+    and an object cut off by max_tokens all still read."""
+    parsed = json_repair.loads(text[start:])
+    if isinstance(parsed, list):  # json-repair returns every top-level value it found: ours is the first
+        parsed = parsed[0] if parsed else None
     return parsed if isinstance(parsed, dict) else None
-
-
-def _repaired(text: str, start: int) -> Any:
-    """The balanced `{...}` at `start` read leniently: trailing commas dropped, Python literals (single quotes)."""
-    span = _balanced(text, start)
-    if span is None:
-        return None
-    span = _TRAILING_COMMA.sub(r"\1", span)
-    try:
-        return json.loads(span)
-    except json.JSONDecodeError:
-        pass
-    try:
-        return ast.literal_eval(span)  # literals only: nothing is executed
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-
-
-def _balanced(text: str, start: int) -> str | None:
-    depth, quote, escaped = 0, "", False
-    for index in range(start, len(text)):
-        char = text[index]
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start : index + 1]
-    return None
 
 
 def _normalise_key(key: object) -> str:
