@@ -87,7 +87,10 @@ def test_the_better_version_is_promoted_served_and_defended(
     # ...as does MLflow's own loader, with the version's pipeline behind a `question` column.
     monkeypatch.setenv("RAGOPS_HOME", str(profile.home))
     model = mlflow.pyfunc.load_model(f"models:/{profile.registry.model_name}@production")
-    rows = model.predict({"question": ["How does RAGuard detect poisoned texts?"]})
+    try:
+        rows = model.predict({"question": ["How does RAGuard detect poisoned texts?"]})
+    finally:  # its runtime routes this process's traces while open: hand them back to the session's
+        model.unwrap_python_model().close()
     assert rows[0]["answer"].strip() and isinstance(json.loads(rows[0]["sources"]), list)
 
     # The useless version again: it loses to the champion and nothing moves.

@@ -62,6 +62,7 @@ class PipelineModel(PythonModel):
         return rows
 
     def close(self) -> None:
+        """Close the runtime (database pool, tracer: traces go back to whoever traced before the model loaded)."""
         self._resources.close()
 
 
