@@ -13,7 +13,7 @@ from ragops.rag.prompts import PromptLibrary, builtin_prompt_names
 from ragops.registry.version import CONFIG_FILE, PROMPTS_DIR, VersionManifest, version_settings, write_version
 
 CONFS = Path(__file__).parents[2] / "confs"
-MANIFEST = VersionManifest("papers", "model:abc", "model", ("llm",), {"answer_user": "0123"})
+MANIFEST = VersionManifest("papers", "model:abc", "model", "llm", {"answer_user": "0123"})
 
 
 @pytest.fixture

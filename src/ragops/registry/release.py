@@ -110,12 +110,12 @@ def _record(profile: Settings, outcome: ReleaseOutcome) -> None:
 def _manifest(runtime: Runtime, settings: Settings) -> VersionManifest:
     with runtime.db.connection() as conn:
         corpus = corpus_fingerprint(conn, require_collection(conn, settings.collection))
-    llm_ids = tuple(runtime.llm.model_id.split(",")) if runtime.llm is not None else ()
+    assert runtime.llm is not None  # release opens its runtimes with the LLM
     return VersionManifest(
         collection=settings.collection,
         index_fingerprint=f"{runtime.embedder.model_id}:{corpus.sha256[:16]}",  # the same chunks, the same vectors
         embedder_id=runtime.embedder.model_id,
-        llm_ids=llm_ids,
+        llm_id=runtime.llm.model_id,
         prompt_versions=PromptLibrary(settings.prompts.dir).versions(),
     )
 
@@ -123,7 +123,7 @@ def _manifest(runtime: Runtime, settings: Settings) -> VersionManifest:
 def _signature_check(settings: Settings, version: RegisteredVersion) -> Check:
     import mlflow.models
 
-    client(settings)
+    client(settings)  # get_model_info reads MLflow's global tracking URI, which client() sets
     signature = mlflow.models.get_model_info(version.uri).signature
     if signature is None:
         return Check("signature", False, "the logged model has no signature")

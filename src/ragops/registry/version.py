@@ -38,7 +38,7 @@ class VersionManifest:
     collection: str
     index_fingerprint: str
     embedder_id: str
-    llm_ids: tuple[str, ...]
+    llm_id: str  # a fallback chain's id names every provider in order ("a -> b")
     prompt_versions: dict[str, str]
 
     def tags(self) -> dict[str, str]:
@@ -47,7 +47,7 @@ class VersionManifest:
             "collection": self.collection,
             "index_fingerprint": self.index_fingerprint,
             "embedder": self.embedder_id,
-            "llm": ",".join(self.llm_ids),
+            "llm": self.llm_id,
         }
 
 
@@ -67,7 +67,7 @@ def write_version(settings: Settings, manifest: VersionManifest, folder: Path) -
 def read_manifest(folder: Path) -> VersionManifest:
     try:
         raw = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-        return VersionManifest(**{**raw, "llm_ids": tuple(raw["llm_ids"])})
+        return VersionManifest(**raw)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise ConfigError(f"{folder} is not a ragops pipeline version ({exc}); register one: `ragops release`") from exc
 
