@@ -87,12 +87,10 @@ def find_version(settings: Settings, ref: str) -> RegisteredVersion | None:
         )
     except MlflowException:  # no such model, version or alias: MLflow raises, with varying codes
         return None
-    return _registered(registry, name, found.version)
+    return _registered(name, found)
 
 
-def _registered(registry: Any, name: str, number: str) -> RegisteredVersion:
-    # Fetched by number: search results leave aliases out in some MLflow versions.
-    found = registry.get_model_version(name, number)
+def _registered(name: str, found: Any) -> RegisteredVersion:
     return RegisteredVersion(name, str(found.version), found.run_id, dict(found.tags), tuple(found.aliases))
 
 
@@ -100,7 +98,8 @@ def list_versions(settings: Settings) -> list[RegisteredVersion]:
     """Newest first; empty when nothing is registered yet."""
     registry, name = client(settings), settings.registry.model_name
     found = registry.search_model_versions(f"name = '{name}'")  # MLflow's filter syntax, not SQL
-    versions = [_registered(registry, name, v.version) for v in found]
+    # Fetched again by number: search results leave the aliases out.
+    versions = [_registered(name, registry.get_model_version(name, v.version)) for v in found]
     return sorted(versions, key=lambda v: int(v.version), reverse=True)
 
 
