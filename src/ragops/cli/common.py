@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ragops.config import Settings, load_settings
 from ragops.errors import RagopsError
@@ -49,3 +50,15 @@ def database(profile: str | None) -> Iterator[Database]:
         yield db
     finally:
         db.close()
+
+
+def item_progress(*fields: str) -> Progress:
+    """A bar over items (questions, chunks) with counters named by `fields`, on stderr."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        *(TextColumn(f"{name} {{task.fields[{name}]}}") for name in fields),
+        TimeElapsedColumn(),
+        console=errors,
+    )

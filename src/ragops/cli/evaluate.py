@@ -8,16 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from ragops.cli.common import CollectionOption, ProfileOption, app, console, errors, fail, settings_for
+from ragops.cli.common import CollectionOption, ProfileOption, app, console, errors, fail, item_progress, settings_for
 from ragops.config import with_pipeline_config
 from ragops.errors import RagopsError
 
@@ -27,17 +20,6 @@ if TYPE_CHECKING:
 
 eval_app = typer.Typer(help="Test sets, pipeline evaluation and comparison (logged to MLflow).", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
-
-
-def _eval_progress(*fields: str) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        *(TextColumn(f"{name} {{task.fields[{name}]}}") for name in fields),
-        TimeElapsedColumn(),
-        console=errors,
-    )
 
 
 class SplitOption(StrEnum):
@@ -64,7 +46,7 @@ def eval_generate(
     target = collection or settings.collection
     logging.getLogger("llama_cpp").setLevel(logging.ERROR)
     try:
-        with open_runtime(settings, with_llm=True) as runtime, _eval_progress("tried", "dropped") as progress:
+        with open_runtime(settings, with_llm=True) as runtime, item_progress("tried", "dropped") as progress:
             assert runtime.llm is not None
             task = progress.add_task("generate", total=n, tried=0, dropped=0)
 
@@ -138,7 +120,7 @@ def eval_run(
     target = collection or settings.collection
     logging.getLogger("llama_cpp").setLevel(logging.ERROR)
     try:
-        with open_runtime(settings, with_llm=True) as runtime, _eval_progress("failed") as progress:
+        with open_runtime(settings, with_llm=True) as runtime, item_progress("failed") as progress:
             task = progress.add_task("evaluate", total=len(items), failed=0)
             failed = 0
 

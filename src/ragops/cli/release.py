@@ -7,16 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from ragops.cli.common import ProfileOption, app, console, errors, fail, settings_for
+from ragops.cli.common import ProfileOption, app, console, fail, item_progress, settings_for
 from ragops.errors import RagopsError
 
 registry_app = typer.Typer(help="Registered pipeline versions (the MLflow model registry).", no_args_is_help=True)
@@ -44,7 +37,7 @@ def release(
     if testset is None:
         fail(ValueError("no test set: give --testset FILE or set evaluation.testset in the profile"))
     logging.getLogger("llama_cpp").setLevel(logging.ERROR)
-    with _item_progress() as progress:
+    with item_progress() as progress:
         task = progress.add_task("release", total=None)
 
         def on_step(step: str) -> None:
@@ -97,12 +90,6 @@ def release(
 
 def _metric(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
-
-
-def _item_progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=errors
-    )
 
 
 @registry_app.command("list")
