@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -17,19 +18,39 @@ from ragops.config import Settings, load_settings
 from ragops.ingest.pipeline import IngestReport, ingest_documents
 from ragops.ingest.sources.arxiv_jsonl import read_arxiv_jsonl
 from ragops.rag.pipeline import QueryPipeline
+from ragops.rag.query import resolve_query
 from ragops.runtime import Runtime, open_runtime
 from ragops.store.server import stop_embedded_server
+from ragops.types import Query, RetrievalMode, SearchFilters
 
 DATA = Path(__file__).parent / "data"
 ARXIV_SAMPLE = DATA / "arxiv_sample.jsonl"  # 120 papers from the demo corpus, 40 of them about retrieval/RAG
 SAMPLE_COLLECTION = "test-arxiv-sample"
+CONFS = Path(__file__).parents[1] / "confs"
+
+
+@cache
+def _profile() -> Settings:
+    return load_settings(confs_dir=CONFS)
+
+
+def ask(
+    question: str,
+    *,
+    collection: str,
+    mode: RetrievalMode | None = None,
+    top_k: int | None = None,
+    filters: SearchFilters | None = None,
+) -> Query:
+    """A question resolved as the edges resolve it, over the test profile."""
+    return resolve_query(_profile(), question, collection=collection, mode=mode, top_k=top_k, filters=filters)
 
 
 @pytest.fixture(scope="session")
 def settings() -> Iterator[Settings]:
     # Not pytest's tmp_path: the server runs as another user (`pgserver` under root) and must reach it.
     home = Path(tempfile.mkdtemp(prefix="ragops-test-"))
-    loaded = load_settings(confs_dir=Path(__file__).parents[1] / "confs")
+    loaded = load_settings(confs_dir=CONFS)
     yield loaded.model_copy(update={"home": home})
     stop_embedded_server(home / "pgdata")
     shutil.rmtree(home, ignore_errors=True)

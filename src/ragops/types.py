@@ -45,6 +45,17 @@ class SearchFilters:
 
 
 @dataclass(frozen=True)
+class Query:
+    """One request with every per-call knob decided: resolved once at the edge, then passed whole."""
+
+    question: str
+    collection: str
+    mode: RetrievalMode
+    top_k: int  # passages handed to the generator
+    filters: SearchFilters | None = None  # None: none stated (self-query may still find some)
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A retrieved chunk with the score of the stage that produced it."""
 
@@ -99,15 +110,20 @@ class TokenUsage:
 
 @dataclass(frozen=True)
 class Answer:
-    question: str
+    """A question's outcome: the text, the passages behind it, what every guard said, what it cost."""
+
+    query: Query  # as it ran: the question as the input guards left it (PII redacted), filters as applied
     text: str
     citations: list[Citation]
-    is_refusal: bool
-    retrieval_mode: RetrievalMode
-    timings_ms: dict[str, float]
+    is_refusal: bool  # nothing relevant was found, or a guardrail refused: there is no answer
     models: dict[str, str]
     blocked: bool = False  # a guardrail refused the question or withheld the answer
     safety: list[GuardVerdict] = field(default_factory=list)
     invalid_citations: tuple[int, ...] = ()  # [n] markers naming no passage, removed from `text`
+    timings_ms: dict[str, float] = field(default_factory=dict)  # per stage, read off the trace's spans
     trace_id: str = ""  # look it up with `ragops traces show`
     usage: TokenUsage = TokenUsage()  # zero when no model was called (refused or blocked before generation)
+
+    @property
+    def question(self) -> str:
+        return self.query.question

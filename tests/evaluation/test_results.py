@@ -13,7 +13,7 @@ from ragops.evaluation.compare import MetricDelta
 from ragops.evaluation.question_filters import answer_support, copied_share, drop_reason
 from ragops.evaluation.runner import ItemResult, aggregate, coverage, retrieval_scores, usage_scores
 from ragops.evaluation.testset import TestItem, read_items, select_split
-from ragops.types import Answer, TokenUsage
+from ragops.types import Answer, Query, TokenUsage
 
 BEIR_TINY = Path(__file__).parents[1] / "data" / "beir_tiny"
 
@@ -53,7 +53,14 @@ def test_retrieval_scores_at_both_levels() -> None:
 
 
 def test_usage_and_cost_from_the_answer() -> None:
-    answer = Answer("q", "a", [], False, "hybrid", {}, {"llm": "m"}, usage=TokenUsage(1000, 200))
+    answer = Answer(
+        query=Query("q", "c", "hybrid", 4),
+        text="a",
+        citations=[],
+        is_refusal=False,
+        models={"llm": "m"},
+        usage=TokenUsage(1000, 200),
+    )
     prices = {"m": ModelPrice(input_per_million_usd=1.0, output_per_million_usd=4.0)}
     assert usage_scores(answer, prices) == pytest.approx(
         {"input_tokens": 1000.0, "output_tokens": 200.0, "cost_usd": 0.0018}

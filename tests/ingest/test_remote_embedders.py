@@ -14,7 +14,7 @@ from ragops.ingest.pipeline import ingest_documents
 from ragops.ingest.sources.arxiv_jsonl import read_arxiv_jsonl
 from ragops.providers.ollama import OllamaEmbedder
 from ragops.runtime import Runtime
-from tests.conftest import ARXIV_SAMPLE
+from tests.conftest import ARXIV_SAMPLE, ask
 from tests.fakes.ollama import EMBED_DIMENSION, FakeOllama
 
 
@@ -50,10 +50,10 @@ def test_ollama_vectors_go_into_a_collection_of_their_own(
     pipeline = replace(
         runtime.pipeline(), embedder=ollama_embedder, searcher=runtime.searcher(embedder=ollama_embedder)
     )
-    found = pipeline.searcher.search("dense retrieval", collection=collection_name, mode="dense", top_k=3)
+    found = pipeline.searcher.search(ask("dense retrieval", collection=collection_name, mode="dense", top_k=3))
     assert len(found.candidates) == 3
     with pytest.raises(EmbedderMismatchError, match=f"ollama/nomic-embed-text \\(dimension {EMBED_DIMENSION}\\)"):
-        runtime.pipeline().searcher.search("dense retrieval", collection=collection_name)
+        runtime.pipeline().searcher.search(ask("dense retrieval", collection=collection_name))
 
 
 def test_an_index_built_by_another_embedder_is_refused(

@@ -10,6 +10,8 @@ from ragops.config import ExpansionSettings, RerankSettings, RetrievalSettings
 from ragops.rag.expansion import expand_query, parse_keywords, parse_reformulations
 from ragops.rag.searcher import build_searcher
 from ragops.runtime import Runtime
+from ragops.tracing.spans import run_timed
+from tests.conftest import ask
 from tests.fakes.chat import ScriptedChatModel, failing
 
 ALL_ON = ExpansionSettings(multi_query=2, hyde=True, keywords=True)
@@ -84,9 +86,10 @@ def test_search_uses_reformulations_and_survives_a_failing_model(runtime: Runtim
         rerank=RerankSettings(),
     )
     # when
-    timings: dict[str, float] = {}
-    expanded = helpful.search(question, collection=sample_collection, top_k=5, timings_ms=timings)
-    degraded = broken.search(question, collection=sample_collection, top_k=5)
+    expanded, timings = run_timed(
+        "search", lambda: helpful.search(ask(question, collection=sample_collection, mode="keyword", top_k=5))
+    )
+    degraded = broken.search(ask(question, collection=sample_collection, mode="keyword", top_k=5))
     # then: the reformulation found passages the question alone could not; the failure found nothing, quietly
     assert len(expanded.candidates) == 5
     assert any("retrieval" in c.text.lower() or "retrieval" in c.title.lower() for c in expanded.candidates)

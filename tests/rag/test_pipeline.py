@@ -10,7 +10,8 @@ from ragops.rag.citations import check_citations
 from ragops.rag.pipeline import NO_CONTEXT_ANSWER, QueryPipeline
 from ragops.rag.searcher import build_searcher
 from ragops.runtime import Runtime
-from tests.conftest import ARXIV_SAMPLE
+from ragops.tracing.spans import run_timed
+from tests.conftest import ARXIV_SAMPLE, ask
 
 
 def test_invalid_citations_are_dropped_and_reported() -> None:
@@ -21,7 +22,9 @@ def test_invalid_citations_are_dropped_and_reported() -> None:
 
 
 def test_answer_runs_every_configured_stage(pipeline: QueryPipeline, sample_collection: str) -> None:
-    answer = pipeline.answer("What is retrieval-augmented generation used for?", collection=sample_collection, top_k=3)
+    answer = pipeline.answer(
+        ask("What is retrieval-augmented generation used for?", collection=sample_collection, top_k=3)
+    )
     assert not answer.is_refusal
     assert 1 <= len(answer.citations) <= 3
     assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
@@ -39,9 +42,9 @@ def test_self_query_filters_by_stated_date_and_category(runtime: Runtime, sample
         expansion=ExpansionSettings(),
         rerank=RerankSettings(),
     )
-    timings: dict[str, float] = {}
-    found = searcher.search(
-        "cs.CV papers since 2026 about retrieval", collection=sample_collection, top_k=10, timings_ms=timings
+    found, timings = run_timed(
+        "search",
+        lambda: searcher.search(ask("cs.CV papers since 2026 about retrieval", collection=sample_collection, top_k=10)),
     )
     assert found.candidates and "self_query" in timings
     with runtime.db.connection() as conn:
@@ -50,7 +53,7 @@ def test_self_query_filters_by_stated_date_and_category(runtime: Runtime, sample
             ([c.document_id for c in found.candidates],),
         ).fetchall()
     assert all(published >= date(2026, 1, 1) and "cs.CV" in categories for published, categories in rows)  # type: ignore[operator]
-    unfiltered = searcher.search("papers about retrieval", collection=sample_collection, top_k=10)
+    unfiltered = searcher.search(ask("papers about retrieval", collection=sample_collection, top_k=10))
     assert {c.document_id for c in unfiltered.candidates} != {c.document_id for c in found.candidates}
 
 
@@ -58,7 +61,7 @@ SAMPLE_IDS = {line.split('"id": "')[1].split('"')[0] for line in ARXIV_SAMPLE.re
 
 
 def test_an_answer_cites_real_papers_from_the_collection(pipeline: QueryPipeline, sample_collection: str) -> None:
-    answer = pipeline.answer("What is retrieval-augmented generation?", collection=sample_collection)
+    answer = pipeline.answer(ask("What is retrieval-augmented generation?", collection=sample_collection))
 
     assert not answer.is_refusal
     assert answer.text.strip()
@@ -73,7 +76,9 @@ def test_an_answer_cites_real_papers_from_the_collection(pipeline: QueryPipeline
 
 
 def test_markers_in_the_answer_match_the_cited_flags(pipeline: QueryPipeline, sample_collection: str) -> None:
-    answer = pipeline.answer("How does hybrid retrieval combine dense and sparse search?", collection=sample_collection)
+    answer = pipeline.answer(
+        ask("How does hybrid retrieval combine dense and sparse search?", collection=sample_collection)
+    )
 
     markers = {int(n) for group in re.findall(r"\[([\d,\s]+)\]", answer.text) for n in group.split(",")}
     assert markers == {c.number for c in answer.citations if c.cited}  # and so none past the passages
@@ -82,7 +87,7 @@ def test_markers_in_the_answer_match_the_cited_flags(pipeline: QueryPipeline, sa
 def test_a_question_outside_the_corpus_is_refused_without_calling_the_model(
     pipeline: QueryPipeline, sample_collection: str
 ) -> None:
-    answer = pipeline.answer("What is a good recipe for sourdough bread?", collection=sample_collection)
+    answer = pipeline.answer(ask("What is a good recipe for sourdough bread?", collection=sample_collection))
 
     assert answer.is_refusal
     assert answer.text == NO_CONTEXT_ANSWER

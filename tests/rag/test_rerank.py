@@ -13,7 +13,9 @@ from ragops.rag.rerank import CrossEncoderReranker, LLMReranker, MMRReranker, Re
 from ragops.rag.searcher import build_searcher
 from ragops.runtime import Runtime
 from ragops.store.search import chunk_embeddings
+from ragops.tracing.spans import run_timed
 from ragops.types import Candidate
+from tests.conftest import ask
 from tests.fakes.chat import ScriptedChatModel, failing
 
 
@@ -51,7 +53,7 @@ def test_mmr_trades_relevance_for_diversity(runtime: Runtime, sample_collection:
     # given: the 15 best chunks for a question, with their stored vectors
     searcher = runtime.searcher()
     question = "retrieval augmented generation"
-    candidates = searcher.search(question, collection=sample_collection, mode="dense", top_k=15).candidates
+    candidates = searcher.search(ask(question, collection=sample_collection, mode="dense", top_k=15)).candidates
     with runtime.db.connection() as conn:
         vectors = chunk_embeddings(conn, [c.chunk_id for c in candidates])
     query = runtime.embedder.embed_query(question)
@@ -109,7 +111,7 @@ def test_cross_encoder_orders_by_the_model_score(tiny_cross_encoder: Path) -> No
 
 def test_searcher_reranks_only_the_head(runtime: Runtime, sample_collection: str) -> None:
     # given: an LLM that grades the third passage highest, reranking depth 3
-    plain = runtime.searcher().search("knowledge graph RAG", collection=sample_collection, top_k=6).candidates
+    plain = runtime.searcher().search(ask("knowledge graph RAG", collection=sample_collection, top_k=6)).candidates
     favourite = plain[2].text
 
     def grade(prompt: str) -> str:
@@ -124,8 +126,9 @@ def test_searcher_reranks_only_the_head(runtime: Runtime, sample_collection: str
         rerank=RerankSettings(kind="llm", depth=3),
     )
     # when
-    timings: dict[str, float] = {}
-    reranked = searcher.search("knowledge graph RAG", collection=sample_collection, top_k=6, timings_ms=timings)
+    reranked, timings = run_timed(
+        "search", lambda: searcher.search(ask("knowledge graph RAG", collection=sample_collection, top_k=6))
+    )
     # then: the head is reordered, the tail keeps retrieval order, and the stage is timed
     assert [c.chunk_id for c in reranked.candidates] == [plain[i].chunk_id for i in (2, 0, 1, 3, 4, 5)]
     assert "rerank" in timings

@@ -9,6 +9,7 @@ from ragops.errors import NotFoundError
 from ragops.rag.pipeline import QueryPipeline
 from ragops.store.collections import vector_expression
 from ragops.types import RetrievalMode, SearchFilters
+from tests.conftest import ask
 
 FAIR_RAG = "2510.22344"  # FAIR-RAG: Faithful Adaptive Iterative Refinement for Retrieval-Augmented Generation
 
@@ -18,17 +19,19 @@ def test_each_mode_finds_the_paper_a_question_is_about(
     pipeline: QueryPipeline, sample_collection: str, mode: RetrievalMode
 ) -> None:
     found = pipeline.searcher.search(
-        "faithful adaptive iterative refinement for retrieval-augmented generation",
-        collection=sample_collection,
-        mode=mode,
-        top_k=3,
+        ask(
+            "faithful adaptive iterative refinement for retrieval-augmented generation",
+            collection=sample_collection,
+            mode=mode,
+            top_k=3,
+        )
     )
     assert FAIR_RAG in [c.source_id for c in found.candidates]
     assert len(found.candidates) <= 3
 
 
 def test_dense_scores_are_cosine_similarities_in_order(pipeline: QueryPipeline, sample_collection: str) -> None:
-    found = pipeline.searcher.search("graph neural networks", collection=sample_collection, mode="dense", top_k=5)
+    found = pipeline.searcher.search(ask("graph neural networks", collection=sample_collection, mode="dense", top_k=5))
     similarities = [c.similarity for c in found.candidates]
     assert all(s is not None and -1.0 <= s <= 1.0 for s in similarities)
     assert similarities == sorted(similarities, reverse=True)  # type: ignore[type-var]
@@ -57,11 +60,13 @@ def test_the_dense_query_uses_the_collection_hnsw_index(pipeline: QueryPipeline,
 
 def test_category_filter_returns_only_that_category(pipeline: QueryPipeline, sample_collection: str) -> None:
     found = pipeline.searcher.search(
-        "learning",
-        collection=sample_collection,
-        mode="hybrid",
-        top_k=10,
-        filters=SearchFilters(categories=("cs.CV",)),
+        ask(
+            "learning",
+            collection=sample_collection,
+            mode="hybrid",
+            top_k=10,
+            filters=SearchFilters(categories=("cs.CV",)),
+        )
     )
     assert found.candidates
     with pipeline.db.connection() as conn:
@@ -75,11 +80,13 @@ def test_category_filter_returns_only_that_category(pipeline: QueryPipeline, sam
 def test_date_filter_keeps_the_range(pipeline: QueryPipeline, sample_collection: str) -> None:
     since = date(2026, 1, 1)
     found = pipeline.searcher.search(
-        "language models",
-        collection=sample_collection,
-        mode="dense",
-        top_k=10,
-        filters=SearchFilters(published_from=since),
+        ask(
+            "language models",
+            collection=sample_collection,
+            mode="dense",
+            top_k=10,
+            filters=SearchFilters(published_from=since),
+        )
     )
     assert len(found.candidates) == 10  # the filtered HNSW scan keeps going until LIMIT is met
     with pipeline.db.connection() as conn:
@@ -89,10 +96,10 @@ def test_date_filter_keeps_the_range(pipeline: QueryPipeline, sample_collection:
 
 
 def test_keyword_search_of_stop_words_only_finds_nothing(pipeline: QueryPipeline, sample_collection: str) -> None:
-    found = pipeline.searcher.search("the and of", collection=sample_collection, mode="keyword")
+    found = pipeline.searcher.search(ask("the and of", collection=sample_collection, mode="keyword"))
     assert found.candidates == []
 
 
 def test_an_unknown_collection_is_a_not_found_error(pipeline: QueryPipeline) -> None:
     with pytest.raises(NotFoundError, match="no-such-kb"):
-        pipeline.searcher.search("anything", collection="no-such-kb")
+        pipeline.searcher.search(ask("anything", collection="no-such-kb"))

@@ -16,6 +16,7 @@ from ragops.rag.citations import check_citations
 from ragops.rag.pipeline import QueryPipeline
 from ragops.runtime import Runtime
 from ragops.types import Answer
+from tests.conftest import ask
 from tests.fakes.http_server import closed_port_url
 from tests.fakes.ollama import FakeOllama
 
@@ -37,7 +38,7 @@ def test_the_local_model_streams_the_answer(pipeline: QueryPipeline, sample_coll
         guardrails=GuardrailLayer(input=pipeline.guardrails.input),
     )
     # when
-    events = list(short.stream_answer(QUESTION, collection=sample_collection, top_k=2))
+    events = list(short.stream_answer(ask(QUESTION, collection=sample_collection, top_k=2)))
     # then
     streamed, answer = split(events)
     assert len(events) > 3 and not answer.is_refusal and answer.citations
@@ -53,7 +54,7 @@ def test_a_redacting_output_guard_holds_the_text_back(pipeline: QueryPipeline, s
         pipeline, generation=pipeline.generation.model_copy(update={"max_tokens": 24}), guardrails=redacting
     )
     # when
-    events = list(short.stream_answer(QUESTION, collection=sample_collection, top_k=2))
+    events = list(short.stream_answer(ask(QUESTION, collection=sample_collection, top_k=2)))
     # then: one delta, with the text the guards passed
     assert events == [TextDelta(events[-1].text), events[-1]]  # type: ignore[union-attr]
     assert isinstance(events[-1], Answer) and any(v.stage == "output" for v in events[-1].safety)
@@ -73,7 +74,7 @@ def test_an_outage_before_the_first_token_falls_back(runtime: Runtime, sample_co
         )
         pipeline = replace(runtime.pipeline(), llm=chain, guardrails=GuardrailLayer())
         # when
-        streamed, answer = split(list(pipeline.stream_answer(QUESTION, collection=sample_collection)))
+        streamed, answer = split(list(pipeline.stream_answer(ask(QUESTION, collection=sample_collection))))
         sent = ollama.model_requests("/api/chat")[0].body
     # then: the request succeeded through the second provider, with the retrieved passages in its prompt
     assert answer.models["llm"] == "ollama/llama3.2:1b"

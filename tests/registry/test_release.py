@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 
@@ -91,7 +90,7 @@ def test_the_better_version_is_promoted_served_and_defended(
         rows = model.predict({"question": ["How does RAGuard detect poisoned texts?"]})
     finally:  # its runtime routes this process's traces while open: hand them back to the session's
         model.unwrap_python_model().close()
-    assert rows[0]["answer"].strip() and isinstance(json.loads(rows[0]["sources"]), list)
+    assert rows[0]["answer"].strip() and rows[0]["citations"] and rows[0]["citations"][0]["number"] == 1
 
     # The useless version again: it loses to the champion and nothing moves.
     third = release(profile, configs["useless"], testset)

@@ -9,6 +9,7 @@ from ragops.rag.pipeline import QueryPipeline
 from ragops.tracing.sinks.otlp import OtlpTraceSink
 from ragops.tracing.spans import set_attributes, span, start_trace
 from ragops.tracing.tracer import Tracer, use_tracer
+from tests.conftest import ask
 from tests.fakes.otlp_receiver import otlp_receiver
 
 OFF_TOPIC = "What is a good recipe for sourdough bread?"  # refused after retrieval: no LLM call
@@ -26,7 +27,7 @@ def test_spans_reach_an_otlp_collector_with_ids_parents_and_attributes(
     with otlp_receiver() as collector:
         tracer = Tracer({"otlp": lambda: OtlpTraceSink(collector.endpoint, timeout_s=10.0)}, queue_size=10)
         with use_tracer(tracer, close_timeout_s=10.0):
-            answer = sequential_pipeline.answer(OFF_TOPIC, collection=sample_collection)
+            answer = sequential_pipeline.answer(ask(OFF_TOPIC, collection=sample_collection))
             assert tracer.flush(timeout_s=30.0)
 
     assert tracer.export_errors == 0
@@ -53,7 +54,7 @@ def test_a_dead_collector_fails_no_request_and_counts_the_failed_export(
     errors_before = REGISTRY.get_sample_value("ragops_trace_export_errors_total", {"sink": "otlp"}) or 0.0
     tracer = Tracer({"otlp": lambda: OtlpTraceSink(endpoint, timeout_s=1.0)}, queue_size=10)
     with use_tracer(tracer, close_timeout_s=10.0):
-        answer = pipeline.answer(OFF_TOPIC, collection=sample_collection)
+        answer = pipeline.answer(ask(OFF_TOPIC, collection=sample_collection))
 
     assert answer.is_refusal and len(answer.trace_id) == 32  # the request itself went through
     assert tracer.export_errors == 1

@@ -16,6 +16,7 @@ from ragops.tracing.sinks.mlflow import RAGOPS_TRACE_TAG
 from ragops.tracing.sinks.postgres import finished_trace
 from ragops.tracing.spans import FinishedTrace
 from ragops.types import Answer
+from tests.conftest import ask
 
 QUESTION = "What is retrieval-augmented generation?"
 RETRIEVAL = ["embed_query", "dense", "keyword", "fuse"]
@@ -43,7 +44,7 @@ def _generated_tokens(traced: Traced) -> int:
 def traced(runtime: Runtime, sequential_pipeline: QueryPipeline, sample_collection: str) -> Traced:
     assert runtime.llm is not None
     before = _tokens(runtime.llm.model_id)
-    answer = sequential_pipeline.answer(QUESTION, collection=sample_collection)
+    answer = sequential_pipeline.answer(ask(QUESTION, collection=sample_collection))
     assert runtime.tracer.flush(timeout_s=120.0), "the trace was not exported in time"
     with runtime.db.connection() as conn:
         (row,) = find_trace(conn, answer.trace_id)
@@ -161,7 +162,7 @@ def test_a_streamed_answer_is_one_trace_with_time_to_first_token(
     short = replace(
         sequential_pipeline, generation=sequential_pipeline.generation.model_copy(update={"max_tokens": 16})
     )
-    *_, answer = short.stream_answer(QUESTION, collection=sample_collection, top_k=2)
+    *_, answer = short.stream_answer(ask(QUESTION, collection=sample_collection, top_k=2))
     assert isinstance(answer, Answer) and len(answer.trace_id) == 32
     assert runtime.tracer.flush(timeout_s=120.0)
     with runtime.db.connection() as conn:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ragops.api.schemas import CitationResponse, SafetyAttribute
+from ragops.rag.response import CitationResponse, SafetyAttribute
 
 
 class ContentPart(BaseModel):

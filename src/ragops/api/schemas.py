@@ -7,7 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ragops.types import GuardOutcome, GuardStage, RetrievalMode, SearchFilters
+from ragops.config import Settings
+from ragops.rag.query import resolve_query
+from ragops.types import Query, RetrievalMode, SearchFilters
 
 MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20
@@ -49,44 +51,15 @@ class QueryRequest(BaseModel):
             raise ValueError("question is empty: ask something")
         return value
 
-
-class CitationResponse(BaseModel):
-    number: int
-    document_id: int
-    chunk_id: int
-    source_id: str
-    title: str
-    uri: str | None
-    score: float
-    snippet: str
-    cited: bool = Field(description="the answer text refers to this passage as [number]")
-
-
-class SafetyAttribute(BaseModel):
-    """One guard's verdict on one stage of the request."""
-
-    guard: str
-    kind: str
-    stage: GuardStage
-    outcome: GuardOutcome
-    score: float
-    reasons: list[str]
-    latency_ms: float
-
-
-class AnswerResponse(BaseModel):
-    question: str = Field(description="the question as the guardrails passed it on (PII redacted)")
-    answer: str
-    citations: list[CitationResponse]
-    is_refusal: bool = Field(description="nothing relevant was found or a guardrail refused, so there is no answer")
-    blocked: bool = Field(default=False, description="a guardrail refused the question or withheld the answer")
-    safety: list[SafetyAttribute] = Field(default_factory=list, description="every guard's verdict, in order")
-    retrieval_mode: RetrievalMode
-    collection: str
-    timings_ms: dict[str, float]
-    models: dict[str, str]
-    request_id: str = Field(description="names this answer in POST /v1/feedback")
-    trace_id: str | None = Field(default=None, description="this request's trace: `ragops traces show <trace_id>`")
+    def to_query(self, settings: Settings) -> Query:
+        return resolve_query(
+            settings,
+            self.question,
+            collection=self.collection,
+            mode=self.mode,
+            top_k=self.top_k,
+            filters=self.filters.to_filters() if self.filters else None,
+        )
 
 
 class PassageResponse(BaseModel):
@@ -107,8 +80,10 @@ class RetrieveResponse(BaseModel):
     question: str
     collection: str
     retrieval_mode: RetrievalMode
+    top_k: int
     passages: list[PassageResponse]
-    timings_ms: dict[str, float]
+    timings_ms: dict[str, float] = Field(description="wall-clock ms per stage, from the trace's spans")
+    trace_id: str = Field(description="this request's trace: `ragops traces show <trace_id>`")
 
 
 class TokenEvent(BaseModel):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
-from dataclasses import asdict
 from datetime import date
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -18,18 +15,12 @@ from ragops.providers.base import TextDelta
 from ragops.types import Answer, RetrievalMode, SearchFilters
 
 
-class ModeOption(StrEnum):
-    DENSE = "dense"
-    KEYWORD = "keyword"
-    HYBRID = "hybrid"
-
-
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="the question")],
     as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
     stream: Annotated[bool, typer.Option("--stream", help="print the answer as the model writes it")] = False,
-    mode: Annotated[ModeOption | None, typer.Option(help="retrieval mode (default: config)")] = None,
+    mode: Annotated[RetrievalMode | None, typer.Option(help="retrieval mode (default: config)")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50, help="passages for the model")] = None,
     category: Annotated[list[str] | None, typer.Option(help="only papers in this arXiv category")] = None,
     since: Annotated[str | None, typer.Option(help="published on or after YYYY-MM-DD")] = None,
@@ -38,6 +29,8 @@ def ask(
     profile: ProfileOption = None,
 ) -> None:
     """Answer a question from the knowledge base, with citations."""
+    from ragops.rag.query import resolve_query
+    from ragops.rag.response import answer_response
     from ragops.runtime import open_runtime
 
     settings = settings_for(profile)
@@ -54,24 +47,16 @@ def ask(
     except ValueError as exc:
         fail(ValueError(f"dates must be YYYY-MM-DD: {exc}"))
     logging.getLogger("llama_cpp").setLevel(logging.ERROR)
+    stated = filters if filters != SearchFilters() else None  # none given: self-query may find some
+    query = resolve_query(settings, question, collection=collection, mode=mode, top_k=top_k, filters=stated)
     try:
         with open_runtime(settings, with_llm=True) as runtime:
             pipeline = runtime.pipeline()
-            target = collection or settings.collection
-            retrieval_mode: RetrievalMode | None = mode.value if mode else None
-            if stream:
-                events = pipeline.stream_answer(
-                    question.strip(), collection=target, mode=retrieval_mode, top_k=top_k, filters=filters
-                )
-                answer = _print_stream(events)
-            else:
-                answer = pipeline.answer(
-                    question.strip(), collection=target, mode=retrieval_mode, top_k=top_k, filters=filters
-                )
+            answer = _print_stream(pipeline.stream_answer(query)) if stream else pipeline.answer(query)
     except RagopsError as exc:
         fail(exc)
     if as_json:
-        typer.echo(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+        typer.echo(answer_response(answer).model_dump_json(indent=2))
     elif not stream:
         _print_text(answer)
     if not as_json:
@@ -106,5 +91,5 @@ def _print_sources(answer: Answer) -> None:
                 f"[yellow]{verdict.stage} guard {verdict.guard}: {verdict.outcome}[/] {'; '.join(verdict.reasons)}"
             )
     stages = ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in answer.timings_ms.items())
-    console.print(f"[dim]{answer.retrieval_mode} · {answer.models['llm']} · {stages}[/]", highlight=False)
+    console.print(f"[dim]{answer.query.mode} · {answer.models['llm']} · {stages}[/]", highlight=False)
     console.print(f"[dim]trace {answer.trace_id} (ragops traces show {answer.trace_id[:12]})[/]")

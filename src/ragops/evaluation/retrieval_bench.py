@@ -10,6 +10,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ragops.config import ChunkingSettings, Settings
@@ -21,7 +22,8 @@ from ragops.ingest.sources.beir import SOURCE, read_beir_corpus
 from ragops.providers.base import Embedder
 from ragops.rag.searcher import Searcher
 from ragops.store.database import Database
-from ragops.types import Candidate
+from ragops.tracing.spans import run_timed
+from ragops.types import Candidate, Query
 
 RECALL_DEPTH = 100
 
@@ -128,13 +130,17 @@ def run_mode(
     chosen = dataset.queries if queries is None else [dataset.queries[i] for i in queries]
     if not chosen:
         raise ConfigError(f"no queries to run for mode {mode}")
-    searcher.search(chosen[0].text, collection=collection, top_k=RECALL_DEPTH)  # warm caches and the pool
+
+    # Every knob explicit: the mode's own settings, RECALL_DEPTH passages for the recall metric.
+    def as_query(text: str) -> Query:
+        return Query(question=text, collection=collection, mode=searcher.retrieval.mode, top_k=RECALL_DEPTH)
+
+    searcher.search(as_query(chosen[0].text))  # warm caches and the pool
     ndcg, recall, mrr, latencies = [], [], [], []
     stages: dict[str, list[float]] = {}
     for query in chosen:
-        timings: dict[str, float] = {}
         started = time.perf_counter()
-        found = searcher.search(query.text, collection=collection, top_k=RECALL_DEPTH, timings_ms=timings)
+        found, timings = run_timed("bench.search", partial(searcher.search, as_query(query.text)))
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         # LLM expansion is reported as its own stage, not in the retrieval latency.
         latencies.append(elapsed_ms - timings.get("expand", 0.0))

@@ -10,7 +10,7 @@ import logging
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ragops.config import ModelPrice, Settings
 from ragops.errors import ProviderError, RagopsError, UnreadableReplyError
@@ -18,8 +18,9 @@ from ragops.evaluation.judge import AnswerJudge, build_judge
 from ragops.evaluation.metrics import hit_at_k, mrr_at_k, ndcg_at_k, percentile, recall_at_k, token_f1
 from ragops.evaluation.testset import TestItem, chunk_key
 from ragops.rag.pipeline import QueryPipeline
+from ragops.rag.query import resolve_query
 from ragops.runtime import Runtime
-from ragops.types import Answer, Candidate
+from ragops.types import Answer, Candidate, Query
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +51,15 @@ def evaluate_pipeline(
     pipeline: QueryPipeline,
     items: list[TestItem],
     *,
-    collection: str,
+    query_for: Callable[[TestItem], Query],
     on_item: Callable[[ItemResult], None] | None = None,
     judge: AnswerJudge | None = None,
     prices: Mapping[str, ModelPrice] | None = None,
 ) -> EvalResult:
-    """Every item through `pipeline`; `judge` adds the LLM-graded metrics, `prices` the estimated cost."""
+    """Every item through `pipeline` as `query_for` asks it; `judge` adds the LLM-graded metrics, `prices` the cost."""
     results = []
     for item in items:
-        result = evaluate_item(pipeline, item, collection=collection, judge=judge, prices=prices)
+        result = evaluate_item(pipeline, item, query_for(item), judge=judge, prices=prices)
         results.append(result)
         if on_item is not None:
             on_item(result)
@@ -79,7 +80,7 @@ def evaluate_runtime(
     return evaluate_pipeline(
         runtime.pipeline(settings),
         items,
-        collection=collection,
+        query_for=lambda item: resolve_query(settings, item.question, collection=collection),
         on_item=on_item,
         judge=build_judge(settings.evaluation, runtime.llm),
         prices=settings.tracing.prices,
@@ -89,12 +90,13 @@ def evaluate_runtime(
 def evaluate_item(
     pipeline: QueryPipeline,
     item: TestItem,
+    query: Query,
     *,
-    collection: str,
     judge: AnswerJudge | None = None,
     prices: Mapping[str, ModelPrice] | None = None,
 ) -> ItemResult:
-    found = pipeline.searcher.search(item.question, collection=collection, top_k=RETRIEVAL_K)
+    # The ranking metrics look RETRIEVAL_K deep, whatever the pipeline hands its model.
+    found = pipeline.retrieve(replace(query, top_k=RETRIEVAL_K))
     result = ItemResult(
         item=item,
         answer="",
@@ -106,7 +108,7 @@ def evaluate_item(
     result.scores |= retrieval_scores(result, item)
     started = time.perf_counter()
     try:
-        answer = pipeline.answer(item.question, collection=collection)
+        answer = pipeline.answer(query)
     except RagopsError as exc:  # one failing item is recorded; the run goes on
         result.errors["answer"] = str(exc)
         log.info("evaluation item %s: the pipeline failed: %s", item.id, exc)

@@ -42,15 +42,6 @@ class RerankDeps:
     prompts: PromptLibrary = BUILTIN_PROMPTS
 
 
-class KeepOrderReranker:
-    """No reranking: the retrieval order stands."""
-
-    def rerank(
-        self, question: str, candidates: Sequence[Candidate], top_k: int, query_vector: np.ndarray | None = None
-    ) -> list[Candidate]:
-        return list(candidates[:top_k])
-
-
 class CrossEncoderReranker:
     """A sentence-transformers CrossEncoder scores (question, passage) pairs; score = its logit."""
 
@@ -130,10 +121,6 @@ class MMRReranker:
         return [replace(candidates[i], score=float(relevance[i])) for i in picked]
 
 
-def _keep_order(settings: RerankSettings, deps: RerankDeps) -> Reranker:
-    return KeepOrderReranker()
-
-
 def _cross_encoder(settings: RerankSettings, deps: RerankDeps) -> Reranker:
     if not settings.model_path:
         raise ConfigError("rerank.kind cross_encoder needs rerank.model_path: a CrossEncoder model folder")
@@ -151,14 +138,16 @@ def _mmr(settings: RerankSettings, deps: RerankDeps) -> Reranker:
 
 
 RERANKER_FACTORIES: dict[str, Callable[[Any, RerankDeps], Reranker]] = {
-    "none": _keep_order,
     "cross_encoder": _cross_encoder,
     "llm": _llm,
     "mmr": _mmr,
 }
 
 
-def build_reranker(settings: RerankSettings, deps: RerankDeps) -> Reranker:
+def build_reranker(settings: RerankSettings, deps: RerankDeps) -> Reranker | None:
+    """The configured reranker; None for kind `none` (the one place that says "no reranking")."""
+    if settings.kind == "none":
+        return None
     try:
         factory = RERANKER_FACTORIES[settings.kind]
     except KeyError:

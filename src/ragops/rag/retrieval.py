@@ -15,9 +15,8 @@ from ragops.rag.fusion import FuseBy, best_chunk_per_document, fuse
 from ragops.store.collections import Collection
 from ragops.store.database import Database
 from ragops.store.search import bm25_search, dense_search, ts_rank_search
-from ragops.timing import timed
 from ragops.tracing.attributes import candidate_attributes
-from ragops.tracing.spans import set_attributes
+from ragops.tracing.spans import set_attributes, span
 from ragops.types import Candidate, RetrievalMode, SearchFilters
 
 
@@ -26,6 +25,7 @@ class Retrieval:
     candidates: list[Candidate]
     best_similarity: float | None  # highest dense cosine seen; None when no dense search ran
     query_vector: np.ndarray | None = None  # the question's own embedding, when dense search ran
+    filters: SearchFilters | None = None  # as applied: stated by the caller or found by self-query
 
 
 def retrieve(
@@ -38,7 +38,6 @@ def retrieve(
     limit: int,
     settings: RetrievalSettings,
     filters: SearchFilters | None,
-    timings_ms: dict[str, float],
 ) -> Retrieval:
     """Top `limit` candidates; each retriever looks `settings.candidates` deep for each query text."""
     depth = max(limit, settings.candidates)
@@ -50,16 +49,14 @@ def retrieve(
         wants_keyword = mode in ("keyword", "hybrid")
         pending = (
             # copy_context: the keyword span joins the request's trace from the worker thread
-            background.submit(
-                copy_context().run, _keyword_rankings, db, collection, query, depth, filters, settings, timings_ms
-            )
+            background.submit(copy_context().run, _keyword_rankings, db, collection, query, depth, filters, settings)
             if wants_keyword and settings.concurrent_keyword
             else None
         )
         if mode in ("dense", "hybrid"):
-            with timed(timings_ms, "embed_query"):
+            with span("embed_query"):
                 vectors = [embedder.embed_query(text) for text in query.dense_texts]
-            with db.connection() as conn, timed(timings_ms, "dense"):
+            with db.connection() as conn, span("dense"):
                 # ef_search below the depth would cap how many rows HNSW can return.
                 ef_search = max(settings.hnsw_ef_search, depth)
                 dense = [dense_search(conn, collection, v, depth, filters, ef_search) for v in vectors]
@@ -67,7 +64,7 @@ def retrieve(
         if pending is not None:
             keyword = pending.result()
         elif wants_keyword:
-            keyword = _keyword_rankings(db, collection, query, depth, filters, settings, timings_ms)
+            keyword = _keyword_rankings(db, collection, query, depth, filters, settings)
     best = max((c.similarity for ranking in dense for c in ranking if c.similarity is not None), default=None)
     rankings = dense + keyword
     weights = [settings.dense_weight] * len(dense) + [settings.keyword_weight] * len(keyword)
@@ -76,7 +73,7 @@ def retrieve(
     if len(rankings) == 1:
         ranked = list(rankings[0])  # one list: its own scores stand
     else:
-        with timed(timings_ms, "fuse"):
+        with span("fuse"):
             by: FuseBy = "document" if settings.one_chunk_per_document else "chunk"
             ranked = fuse(rankings, settings.fusion, k=settings.rrf_k, weights=weights, by=by)
             set_attributes(candidate_attributes(ranked))
@@ -90,9 +87,8 @@ def _keyword_rankings(
     depth: int,
     filters: SearchFilters | None,
     settings: RetrievalSettings,
-    timings_ms: dict[str, float],
 ) -> list[list[Candidate]]:
-    with db.connection() as conn, timed(timings_ms, "keyword"):
+    with db.connection() as conn, span("keyword"):
         if settings.keyword_scorer == "ts_rank":
             rankings = [ts_rank_search(conn, collection, text, depth, filters) for text in query.keyword_texts]
         else:

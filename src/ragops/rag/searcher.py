@@ -1,4 +1,4 @@
-"""The retrieval half of the pipeline: self-query -> expand -> retrieve (+ fuse) -> rerank, each timed."""
+"""The retrieval half of the pipeline: self-query -> expand -> retrieve (+ fuse) -> rerank, a span each."""
 
 from __future__ import annotations
 
@@ -15,23 +15,22 @@ from ragops.rag.self_query import extract_filters
 from ragops.store.collections import Collection, check_embedder, require_collection
 from ragops.store.database import Database
 from ragops.store.search import collection_categories
-from ragops.timing import timed
 from ragops.tracing.attributes import candidate_attributes
-from ragops.tracing.spans import set_attributes, set_payload
-from ragops.types import RetrievalMode, SearchFilters
+from ragops.tracing.spans import AttributeValue, run_stage, set_payload
+from ragops.types import Query, SearchFilters
 
 
 @dataclass(frozen=True)
 class Searcher:
-    """Finds the passages for a question; built once, shared by requests and by the benchmark."""
+    """Finds the passages for a query; built once, shared by requests and by the benchmark."""
 
     db: Database
     embedder: Embedder
     llm: ChatModel | None  # for expansion only; None = no expansion
     retrieval: RetrievalSettings
     expansion: ExpansionSettings
-    reranker: Reranker
-    rerank_depth: int | None  # candidates handed to the reranker; None = no reranking
+    reranker: Reranker | None  # None = the retrieval order stands
+    rerank_depth: int  # candidates handed to the reranker
     prompts: PromptLibrary = BUILTIN_PROMPTS
 
     def collection(self, name: str) -> Collection:
@@ -40,54 +39,75 @@ class Searcher:
         check_embedder(found, self.embedder.model_id, self.embedder.dimension)
         return found
 
-    def search(
-        self,
-        question: str,
-        *,
-        collection: str,
-        mode: RetrievalMode | None = None,
-        top_k: int | None = None,
-        filters: SearchFilters | None = None,
-        timings_ms: dict[str, float] | None = None,
-    ) -> Retrieval:
-        """The best `top_k` passages of one collection; LLM expansion is timed apart, as 'expand'."""
-        timings_ms = {} if timings_ms is None else timings_ms
-        top_k = top_k or self.retrieval.top_k
-        target = self.collection(collection)
+    def search(self, query: Query) -> Retrieval:
+        """The best `query.top_k` passages of its collection, with `query.filters` as applied (stated or found)."""
+        target = self.collection(query.collection)
+        filters = query.filters
         if filters is None and self.retrieval.self_query:
-            with timed(timings_ms, "self_query"):
-                filters = self._stated_filters(question, target)
-        query = ExpandedQuery(question)
+            filters = run_stage("self_query", lambda: self._stated_filters(query.question, target), _filter_attributes)
+        expanded = ExpandedQuery(query.question)
         if self.llm is not None:
-            with timed(timings_ms, "expand"):
-                query = expand_query(question, self.llm, self.expansion, self.prompts)
-        mode = mode or self.retrieval.mode
-        with timed(timings_ms, "retrieve"):
-            set_payload("ragops.query", question)
-            found = retrieve(
+            llm = self.llm
+            expanded = run_stage(
+                "expand",
+                lambda: expand_query(query.question, llm, self.expansion, self.prompts),
+                _expansion_attributes,
+            )
+        set_payload("ragops.query", query.question)
+        depth = max(query.top_k, self.rerank_depth if self.reranker is not None else 0)
+        found = run_stage(
+            "retrieve",
+            lambda: retrieve(
                 self.db,
                 self.embedder,
                 target,
-                query,
-                mode=mode,
-                limit=max(top_k, self.rerank_depth or 0),
+                expanded,
+                mode=query.mode,
+                limit=depth,
                 settings=self.retrieval,
                 filters=filters,
-                timings_ms=timings_ms,
-            )
-            set_attributes({"ragops.retrieval.mode": mode, **candidate_attributes(found.candidates)})
-        if self.rerank_depth is None:
-            return replace(found, candidates=found.candidates[:top_k])
+            ),
+            lambda r: {"ragops.retrieval.mode": query.mode, **candidate_attributes(r.candidates)},
+        )
+        found = replace(found, filters=filters)
+        if self.reranker is None:
+            return replace(found, candidates=found.candidates[: query.top_k])
         # Only the head is reranked; the rest follow in retrieval order (for callers wanting more than the depth).
-        head, rest = found.candidates[: self.rerank_depth], found.candidates[self.rerank_depth :]
-        with timed(timings_ms, "rerank"):
-            reranked = self.reranker.rerank(question, head, min(top_k, len(head)), found.query_vector)
-        return replace(found, candidates=(reranked + rest)[:top_k])
+        reranker, head, rest = (
+            self.reranker,
+            found.candidates[: self.rerank_depth],
+            found.candidates[self.rerank_depth :],
+        )
+        reranked = run_stage(
+            "rerank",
+            lambda: reranker.rerank(query.question, head, min(query.top_k, len(head)), found.query_vector),
+            candidate_attributes,
+        )
+        return replace(found, candidates=(reranked + rest)[: query.top_k])
 
     def _stated_filters(self, question: str, target: Collection) -> SearchFilters | None:
         with self.db.connection() as conn:
             categories = collection_categories(conn, target)
         return extract_filters(question, categories, date.today())
+
+
+def _filter_attributes(filters: SearchFilters | None) -> dict[str, AttributeValue]:
+    if filters is None:
+        return {"ragops.filters.found": False}
+    stated = {
+        "ragops.filters.categories": list(filters.categories or ()),
+        "ragops.filters.published_from": filters.published_from.isoformat() if filters.published_from else "",
+        "ragops.filters.published_to": filters.published_to.isoformat() if filters.published_to else "",
+    }
+    return {"ragops.filters.found": True, **{k: v for k, v in stated.items() if v}}
+
+
+def _expansion_attributes(expanded: ExpandedQuery) -> dict[str, AttributeValue]:
+    return {
+        "ragops.expansion.dense_texts": len(expanded.dense_texts),
+        "ragops.expansion.keyword_texts": len(expanded.keyword_texts),
+        "ragops.expansion.degraded": list(expanded.degraded),
+    }
 
 
 def build_searcher(
@@ -100,14 +120,13 @@ def build_searcher(
     rerank: RerankSettings,
     prompts: PromptLibrary = BUILTIN_PROMPTS,
 ) -> Searcher:
-    reranker = build_reranker(rerank, RerankDeps(db=db, embedder=embedder, llm=llm, prompts=prompts))
     return Searcher(
         db=db,
         embedder=embedder,
         llm=llm if is_expansion_enabled(expansion) else None,
         retrieval=retrieval,
         expansion=expansion,
-        reranker=reranker,
-        rerank_depth=None if rerank.kind == "none" else rerank.depth,
+        reranker=build_reranker(rerank, RerankDeps(db=db, embedder=embedder, llm=llm, prompts=prompts)),
+        rerank_depth=rerank.depth,
         prompts=prompts,
     )

@@ -7,30 +7,41 @@ answers like `ragops serve --model production` does.
 
 from __future__ import annotations
 
-import json
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_origin
 
 from mlflow.models import ModelSignature
 from mlflow.pyfunc.model import PythonModel
 from mlflow.types import ColSpec, Schema
+from mlflow.types.schema import AnyType
+from pydantic.fields import FieldInfo
 
 from ragops.config import load_settings
 from ragops.rag.pipeline import QueryPipeline
+from ragops.rag.query import resolve_query
+from ragops.rag.response import AnswerResponse, answer_response
 from ragops.registry.version import VERSION_ARTIFACT, version_settings
 from ragops.runtime import open_runtime
 
+
+def _output_column(name: str, field: FieldInfo) -> ColSpec:
+    """A column of the answer's one serialisation (AnswerResponse): scalars typed, nested values as Any."""
+    scalar = {str: "string", bool: "boolean", int: "long", float: "double"}
+    annotation = field.annotation
+    if annotation in scalar:
+        return ColSpec(scalar[annotation], name)
+    if get_origin(annotation) is Literal:
+        return ColSpec("string", name)
+    if annotation == str | None:
+        return ColSpec("string", name, required=False)
+    nested = AnyType()  # type: ignore[no-untyped-call]
+    return ColSpec(nested, name, required=field.is_required())
+
+
 SIGNATURE = ModelSignature(
     inputs=Schema([ColSpec("string", "question")]),
-    outputs=Schema(
-        [
-            ColSpec("string", "answer"),
-            ColSpec("string", "sources"),  # JSON list of the cited passages
-            ColSpec("boolean", "blocked"),
-            ColSpec("string", "trace_id"),
-        ]
-    ),
+    outputs=Schema([_output_column(name, field) for name, field in AnswerResponse.model_fields.items()]),
 )
 
 
@@ -42,23 +53,13 @@ class PipelineModel(PythonModel):
         settings = version_settings(load_settings(), Path(context.artifacts[VERSION_ARTIFACT]))
         runtime = self._resources.enter_context(open_runtime(settings, with_llm=True))
         self._pipeline: QueryPipeline = runtime.pipeline()
-        self._collection = settings.collection
+        self._settings = settings
 
     def predict(self, context: Any, model_input: Any, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         rows = []
         for question in _questions(model_input):
-            answer = self._pipeline.answer(question, collection=self._collection)
-            sources = [
-                {"number": c.number, "source_id": c.source_id, "title": c.title, "uri": c.uri} for c in answer.citations
-            ]
-            rows.append(
-                {
-                    "answer": answer.text,
-                    "sources": json.dumps(sources),
-                    "blocked": answer.blocked,
-                    "trace_id": answer.trace_id,
-                }
-            )
+            answer = self._pipeline.answer(resolve_query(self._settings, question))
+            rows.append(answer_response(answer).model_dump(mode="json"))
         return rows
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ragops.config import Settings, with_pipeline_config
@@ -16,6 +17,7 @@ from ragops.evaluation.runner import EvalResult, ItemResult, evaluate_runtime
 from ragops.evaluation.testset import TestItem, read_items
 from ragops.evaluation.tracking import log_evaluation
 from ragops.rag.prompts import PromptLibrary
+from ragops.rag.query import resolve_query
 from ragops.registry.gates import Gate, beats, gates
 from ragops.registry.models import (
     RegisteredVersion,
@@ -77,7 +79,8 @@ def release(
         hooks.on_step("register")
         version = register_version(profile, challenger, _manifest(runtime, challenger))
         hooks.on_step("validate")
-        checks = validate_pipeline(runtime.pipeline(), challenger.collection, profile.registry)
+        ask = partial(resolve_query, challenger)
+        checks = validate_pipeline(runtime.pipeline(), ask, profile.registry)
         outcome = ReleaseOutcome(version, [_signature_check(profile, version), *checks])
         if outcome.passed_tests:
             hooks.on_step(f"evaluate v{version.version}")

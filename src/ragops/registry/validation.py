@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ragops.config import RegistrySettings
 from ragops.errors import RagopsError
 from ragops.guardrails.pii import redact_pii
 from ragops.rag.pipeline import QueryPipeline
-from ragops.types import Answer
+from ragops.types import Answer, Query
+
+QueryFor = Callable[[str], Query]  # a question as the version under test asks it
 
 
 @dataclass(frozen=True)
@@ -24,16 +27,16 @@ def check_signature(inputs: list[str], outputs: list[str]) -> Check:
     return Check("signature", passed, f"inputs {inputs}, outputs {outputs}")
 
 
-def validate_pipeline(pipeline: QueryPipeline, collection: str, policy: RegistrySettings) -> list[Check]:
-    checks = [_smoke(pipeline, collection, question) for question in policy.smoke_questions]
-    checks += [_blocks(pipeline, collection, probe) for probe in policy.must_block]
-    checks += [_redacts(pipeline, collection, probe) for probe in policy.must_redact]
+def validate_pipeline(pipeline: QueryPipeline, query_for: QueryFor, policy: RegistrySettings) -> list[Check]:
+    checks = [_smoke(pipeline, query_for, question) for question in policy.smoke_questions]
+    checks += [_blocks(pipeline, query_for, probe) for probe in policy.must_block]
+    checks += [_redacts(pipeline, query_for, probe) for probe in policy.must_redact]
     return checks
 
 
-def _smoke(pipeline: QueryPipeline, collection: str, question: str) -> Check:
+def _smoke(pipeline: QueryPipeline, query_for: QueryFor, question: str) -> Check:
     name = f"answers: {question}"
-    answer = _answer(pipeline, collection, question)
+    answer = _answer(pipeline, query_for, question)
     if isinstance(answer, str):
         return Check(name, False, answer)
     if answer.blocked or answer.is_refusal or not answer.text.strip():
@@ -41,26 +44,26 @@ def _smoke(pipeline: QueryPipeline, collection: str, question: str) -> Check:
     return Check(name, True, f"{len(answer.citations)} passages, {len(answer.text)} characters")
 
 
-def _blocks(pipeline: QueryPipeline, collection: str, probe: str) -> Check:
+def _blocks(pipeline: QueryPipeline, query_for: QueryFor, probe: str) -> Check:
     name = f"blocks: {probe}"
-    answer = _answer(pipeline, collection, probe)
+    answer = _answer(pipeline, query_for, probe)
     if isinstance(answer, str):
         return Check(name, False, answer)
     return Check(name, answer.blocked, "blocked" if answer.blocked else f"answered: {answer.text[:120]!r}")
 
 
-def _redacts(pipeline: QueryPipeline, collection: str, probe: str) -> Check:
+def _redacts(pipeline: QueryPipeline, query_for: QueryFor, probe: str) -> Check:
     name = f"redacts: {probe}"
-    answer = _answer(pipeline, collection, probe)
+    answer = _answer(pipeline, query_for, probe)
     if isinstance(answer, str):
         return Check(name, False, answer)
     leaked = [text for text in (answer.question, answer.text) if redact_pii(text) != text]
     return Check(name, not leaked, "PII reached the model or the answer" if leaked else "redacted")
 
 
-def _answer(pipeline: QueryPipeline, collection: str, question: str) -> Answer | str:
+def _answer(pipeline: QueryPipeline, query_for: QueryFor, question: str) -> Answer | str:
     """The answer, or why there is none: a version that errors fails its check rather than the release."""
     try:
-        return pipeline.answer(question, collection=collection)
+        return pipeline.answer(query_for(question))
     except RagopsError as exc:
         return f"failed: {exc}"

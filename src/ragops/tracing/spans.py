@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 AttributeValue = str | bool | int | float | Sequence[str] | Sequence[int] | Sequence[float]
 SpanStatus = Literal["ok", "error"]
+T = TypeVar("T")
 
 
 @dataclass
@@ -75,12 +76,18 @@ class FinishedTrace:
 
 
 @dataclass
-class _Active:
+class OpenTrace:
+    """The spans of one trace so far and the span that new children attach to."""
+
     spans: list[Span]
     span: Span
 
+    @property
+    def trace_id(self) -> str:
+        return self.span.trace_id
 
-_current: ContextVar[_Active | None] = ContextVar("ragops_span", default=None)
+
+_current: ContextVar[OpenTrace | None] = ContextVar("ragops_span", default=None)
 _on_finish: Callable[[FinishedTrace], None] | None = None  # set through configure()
 _redact_payloads = False
 
@@ -98,32 +105,39 @@ def configure(on_finish: TraceHandler | None, *, redact_payloads: bool) -> tuple
 
 
 @contextmanager
-def start_trace(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> Iterator[Span]:
+def start_trace(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> Iterator[OpenTrace]:
     """A root span (a child span when a trace is already active); the trace is handed on when it ends."""
-    if _current.get() is not None:
-        with span(name, attributes) as child:
-            assert child is not None
-            yield child
-        return
     trace = open_trace(name, attributes)
+    error: BaseException | None = None
     try:
-        with _activate(trace):
-            yield trace.span
+        with attached(trace):
+            yield trace
+    except BaseException as exc:
+        error = exc
+        raise
     finally:
-        close_trace(trace)
+        close_trace(trace, error)
 
 
-def open_trace(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> _Active:
-    """A root span that is not current anywhere yet: for a generator, whose steps may run in other contexts
-    (a server iterates a stream from worker threads), so it cannot hold a contextvar across its yields."""
-    root = Span(
-        name, secrets.token_hex(16), secrets.token_hex(8), None, time.time_ns(), attributes=dict(attributes or {})
-    )
-    return _Active([root], root)
+def open_trace(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> OpenTrace:
+    """A request's span, not current anywhere yet: a new trace's root, or a child of the current span.
+
+    For generators too, whose steps may run in other contexts (a server iterates a stream from worker
+    threads): they cannot hold a contextvar across their yields, so they attach the trace around each step.
+    """
+    parent = _current.get()
+    if parent is None:
+        root = Span(name, secrets.token_hex(16), secrets.token_hex(8), None, time.time_ns())
+        root.attributes.update(attributes or {})
+        return OpenTrace([root], root)
+    child = Span(name, parent.span.trace_id, secrets.token_hex(8), parent.span.span_id, time.time_ns())
+    child.attributes.update(attributes or {})
+    parent.spans.append(child)
+    return OpenTrace(parent.spans, child)
 
 
 @contextmanager
-def attached(trace: _Active) -> Iterator[None]:
+def attached(trace: OpenTrace) -> Iterator[None]:
     """Make an open trace current for a block without ending it."""
     token = _current.set(trace)
     try:
@@ -132,23 +146,41 @@ def attached(trace: _Active) -> Iterator[None]:
         _current.reset(token)
 
 
-def add_span(name: str, start_ns: int, attributes: Mapping[str, AttributeValue] | None = None) -> None:
+def add_span(
+    name: str,
+    start_ns: int,
+    attributes: Mapping[str, AttributeValue] | None = None,
+    error: BaseException | None = None,
+) -> None:
     """Record a finished child of the current span that started at `start_ns` and ends now (a streamed stage)."""
     active = _current.get()
     if active is not None:
         child = Span(name, active.span.trace_id, secrets.token_hex(8), active.span.span_id, start_ns)
         child.attributes.update(attributes or {})
         child.end_ns = time.time_ns()
+        if error is not None:
+            _mark_failed(child, error)
         active.spans.append(child)
 
 
-def close_trace(trace: _Active, error: BaseException | None = None) -> None:
-    """End an open trace's root and hand the trace on."""
+def close_trace(trace: OpenTrace, error: BaseException | None = None) -> None:
+    """End an open trace's span; a root hands its whole trace on."""
     if error is not None:
         _mark_failed(trace.span, error)
     trace.span.end_ns = trace.span.end_ns or time.time_ns()
-    if _on_finish is not None:
+    if trace.span.parent_id is None and _on_finish is not None:
         _on_finish(FinishedTrace(trace.span.trace_id, trace.spans))
+
+
+def stage_timings_ms(trace: OpenTrace) -> dict[str, float]:
+    """Wall-clock ms per stage name, summed over the spans below the trace's own span (sub-stages included)."""
+    below = {trace.span.span_id}
+    timings: dict[str, float] = {}
+    for recorded in trace.spans:  # in start order: a parent is always seen before its children
+        if recorded.parent_id in below:
+            below.add(recorded.span_id)
+            timings[recorded.name] = timings.get(recorded.name, 0.0) + recorded.duration_ms
+    return timings
 
 
 @contextmanager
@@ -167,12 +199,32 @@ def span(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> I
         attributes=dict(attributes or {}),
     )
     active.spans.append(child)
-    with _activate(_Active(active.spans, child)):
+    with _activate(OpenTrace(active.spans, child)):
         yield child
 
 
+def run_stage(
+    name: str, stage: Callable[[], T], describe: Callable[[T], Mapping[str, AttributeValue]] | None = None
+) -> T:
+    """Run one pipeline stage in its own span; `describe` turns the stage's result into the span's attributes,
+    so that stages themselves hold no tracing code."""
+    with span(name) as current:
+        result = stage()
+        if current is not None and describe is not None:
+            current.attributes.update(describe(result))
+    return result
+
+
+def run_timed(name: str, work: Callable[[], T]) -> tuple[T, dict[str, float]]:
+    """Run `work` in a trace of its own that is never handed on (benchmarks): its result and ms per stage."""
+    trace = open_trace(name)
+    with attached(trace):
+        result = work()
+    return result, stage_timings_ms(trace)
+
+
 @contextmanager
-def _activate(active: _Active) -> Iterator[None]:
+def _activate(active: OpenTrace) -> Iterator[None]:
     """Make `active.span` current for the block; mark it failed if the block raises; end it."""
     token = _current.set(active)
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Generator
-from dataclasses import asdict
 
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,12 +28,14 @@ from ragops.api.openai_schemas import (
     ModelCard,
     ModelList,
 )
-from ragops.api.schemas import MAX_QUESTION_CHARS, CitationResponse, SafetyAttribute, problem_responses
+from ragops.api.schemas import MAX_QUESTION_CHARS, problem_responses
 from ragops.api.sse import SSE_HEADERS, closing_stream, sse_frame, stream_frames
 from ragops.errors import NotFoundError, RagopsError
 from ragops.rag.pipeline import QueryPipeline
+from ragops.rag.query import resolve_query
+from ragops.rag.response import answer_response
 from ragops.store.catalog import list_collections
-from ragops.types import Answer, Citation
+from ragops.types import Answer, Citation, Query
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
@@ -68,25 +69,25 @@ def chat_completions(
     metrics: MetricsDep,
 ) -> ChatCompletionResponse | StreamingResponse:
     """Answer the last user message from the model's collection, with citations."""
-    collection = _collection(request.model, settings.collection)
-    question = _question(request)
-    pipeline.collection(collection)  # unknown collection: 404 before any stream starts
+    query = resolve_query(settings, _question(request), collection=_collection(request.model, settings.collection))
+    pipeline.collection(query.collection)  # unknown collection: 404 before any stream starts
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if request.stream:
-        frames = _chunk_frames(pipeline, question, collection, request.model, completion_id, created)
+        frames = _chunk_frames(pipeline, query, request.model, completion_id, created)
         return StreamingResponse(
             stream_frames(http_request, frames, metrics), media_type="text/event-stream", headers=SSE_HEADERS
         )
-    answer = pipeline.answer(question, collection=collection)
+    answer = pipeline.answer(query)
+    shown = answer_response(answer, completion_id)
     return ChatCompletionResponse(
         id=completion_id,
         created=created,
         model=request.model,
         choices=[Choice(message=AssistantMessage(content=answer.text + format_sources(answer.citations)))],
-        citations=[CitationResponse(**asdict(c)) for c in answer.citations],
+        citations=shown.citations,
         request_id=completion_id,
         blocked=answer.blocked,
-        safety=[SafetyAttribute(**asdict(v)) for v in answer.safety],
+        safety=shown.safety,
     )
 
 
@@ -127,24 +128,25 @@ def _invalid(detail: str) -> RequestValidationError:
 
 
 def _chunk_frames(
-    pipeline: QueryPipeline, question: str, collection: str, model: str, completion_id: str, created: int
+    pipeline: QueryPipeline, query: Query, model: str, completion_id: str, created: int
 ) -> Generator[str, None, None]:
     def chunk(delta: Delta, finish: bool = False, answer: Answer | None = None) -> str:
+        shown = answer_response(answer, completion_id) if answer else None
         return sse_frame(
             ChatCompletionChunk(
                 id=completion_id,
                 created=created,
                 model=model,
                 choices=[ChunkChoice(delta=delta, finish_reason="stop" if finish else None)],
-                citations=[CitationResponse(**asdict(c)) for c in answer.citations] if answer else None,
-                request_id=completion_id if answer else None,
-                blocked=answer.blocked if answer else None,
-                safety=[SafetyAttribute(**asdict(v)) for v in answer.safety] if answer else None,
+                citations=shown.citations if shown else None,
+                request_id=completion_id if shown else None,
+                blocked=shown.blocked if shown else None,
+                safety=shown.safety if shown else None,
             ).model_dump_json(exclude_none=True)
         )
 
     yield chunk(Delta(role="assistant", content=""))
-    events = pipeline.stream_answer(question, collection=collection)
+    events = pipeline.stream_answer(query)
     try:
         with closing_stream(events):
             for event in events:

@@ -11,55 +11,22 @@ from fastapi.responses import StreamingResponse
 
 from ragops.api.deps import MetricsDep, PipelineDep, SettingsDep
 from ragops.api.errors import problem_body, status_for
-from ragops.api.schemas import (
-    AnswerResponse,
-    CitationResponse,
-    PassageResponse,
-    QueryRequest,
-    RetrieveResponse,
-    SafetyAttribute,
-    TokenEvent,
-    problem_responses,
-)
+from ragops.api.schemas import PassageResponse, QueryRequest, RetrieveResponse, TokenEvent, problem_responses
 from ragops.api.sse import SSE_HEADERS, closing_stream, sse_frame, stream_frames
 from ragops.errors import RagopsError
 from ragops.rag.pipeline import QueryPipeline
-from ragops.types import Answer
+from ragops.rag.response import AnswerResponse, answer_response
+from ragops.types import Answer, Query
 
 router = APIRouter(prefix="/v1", tags=["query"])
 
 _ERRORS = problem_responses(401, 404, 409, 413, 422, 429, 502, 503, 504)
 
 
-def answer_response(answer: Answer, collection: str, request_id: str) -> AnswerResponse:
-    return AnswerResponse(
-        question=answer.question,
-        answer=answer.text,
-        citations=[CitationResponse(**asdict(c)) for c in answer.citations],
-        is_refusal=answer.is_refusal,
-        blocked=answer.blocked,
-        safety=[SafetyAttribute(**asdict(verdict)) for verdict in answer.safety],
-        retrieval_mode=answer.retrieval_mode,
-        collection=collection,
-        timings_ms=answer.timings_ms,
-        models=answer.models,
-        trace_id=answer.trace_id,
-        request_id=request_id,
-    )
-
-
 @router.post("/query", response_model=AnswerResponse, responses=_ERRORS)
 def query(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -> AnswerResponse:
     """Answer a question from the collection, citing numbered passages; a guardrail refusal is a 200 with blocked."""
-    collection = request.collection or settings.collection
-    answer = pipeline.answer(
-        request.question,
-        collection=collection,
-        mode=request.mode,
-        top_k=request.top_k,
-        filters=request.filters.to_filters() if request.filters else None,
-    )
-    return answer_response(answer, collection, uuid.uuid4().hex)
+    return answer_response(pipeline.answer(request.to_query(settings)), uuid.uuid4().hex)
 
 
 _STREAM_DOC = (
@@ -78,29 +45,21 @@ def query_stream(
     request: QueryRequest, http_request: Request, pipeline: PipelineDep, settings: SettingsDep, metrics: MetricsDep
 ) -> StreamingResponse:
     """Answer a question as a stream of tokens, then the citations."""
-    collection = request.collection or settings.collection
-    pipeline.collection(collection)  # an unknown collection is a 404 before the stream starts
-    frames = _answer_frames(pipeline, request, collection, uuid.uuid4().hex)
+    resolved = request.to_query(settings)
+    pipeline.collection(resolved.collection)  # an unknown collection is a 404 before the stream starts
+    frames = _answer_frames(pipeline, resolved, uuid.uuid4().hex)
     return StreamingResponse(
         stream_frames(http_request, frames, metrics), media_type="text/event-stream", headers=SSE_HEADERS
     )
 
 
-def _answer_frames(
-    pipeline: QueryPipeline, request: QueryRequest, collection: str, request_id: str
-) -> Generator[str, None, None]:
-    events = pipeline.stream_answer(
-        request.question,
-        collection=collection,
-        mode=request.mode,
-        top_k=request.top_k,
-        filters=request.filters.to_filters() if request.filters else None,
-    )
+def _answer_frames(pipeline: QueryPipeline, query: Query, request_id: str) -> Generator[str, None, None]:
+    events = pipeline.stream_answer(query)
     try:
         with closing_stream(events):
             for event in events:
                 if isinstance(event, Answer):
-                    yield sse_frame(answer_response(event, collection, request_id), "answer")
+                    yield sse_frame(answer_response(event, request_id), "answer")
                 else:
                     yield sse_frame(TokenEvent(text=event.text), "token")
     except RagopsError as exc:  # the 200 is already sent: report in-band
@@ -110,18 +69,13 @@ def _answer_frames(
 @router.post("/retrieve", response_model=RetrieveResponse, responses=_ERRORS)
 def retrieve(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -> RetrieveResponse:
     """The ranked passages a question retrieves, without generating an answer."""
-    collection = request.collection or settings.collection
-    mode = request.mode or pipeline.retrieval.mode
-    timings_ms: dict[str, float] = {}
-    found = pipeline.searcher.search(
-        request.question,
-        collection=collection,
-        mode=mode,
-        top_k=request.top_k,
-        filters=request.filters.to_filters() if request.filters else None,
-        timings_ms=timings_ms,
-    )
-    passages = [PassageResponse(rank=rank, **asdict(c)) for rank, c in enumerate(found.candidates, start=1)]
+    found = pipeline.retrieve(request.to_query(settings))
     return RetrieveResponse(
-        question=request.question, collection=collection, retrieval_mode=mode, passages=passages, timings_ms=timings_ms
+        question=found.query.question,
+        collection=found.query.collection,
+        retrieval_mode=found.query.mode,
+        top_k=found.query.top_k,
+        passages=[PassageResponse(rank=rank, **asdict(c)) for rank, c in enumerate(found.candidates, start=1)],
+        timings_ms=found.timings_ms,
+        trace_id=found.trace_id,
     )

@@ -1,0 +1,81 @@
+"""The one serialisation of an Answer: what `POST /v1/query`, the SSE answer event, `ragops ask --json` and a
+registered pipeline version's pyfunc all return."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from pydantic import BaseModel, Field
+
+from ragops.types import Answer, GuardOutcome, GuardStage, RetrievalMode
+
+
+class CitationResponse(BaseModel):
+    number: int
+    document_id: int
+    chunk_id: int
+    source_id: str
+    title: str
+    uri: str | None
+    score: float
+    snippet: str
+    cited: bool = Field(description="the answer text refers to this passage as [number]")
+
+
+class SafetyAttribute(BaseModel):
+    """One guard's verdict on one stage of the request."""
+
+    guard: str
+    kind: str
+    stage: GuardStage
+    outcome: GuardOutcome
+    score: float
+    reasons: list[str]
+    latency_ms: float
+
+
+class UsageResponse(BaseModel):
+    """Tokens of the answer's generation call; zero when no model was called."""
+
+    input_tokens: int
+    output_tokens: int
+
+
+class AnswerResponse(BaseModel):
+    question: str = Field(description="the question as the guardrails passed it on (PII redacted)")
+    answer: str
+    citations: list[CitationResponse]
+    invalid_citations: list[int] = Field(
+        default_factory=list, description="[n] markers the model wrote that name no passage (removed from answer)"
+    )
+    is_refusal: bool = Field(description="nothing relevant was found or a guardrail refused, so there is no answer")
+    blocked: bool = Field(default=False, description="a guardrail refused the question or withheld the answer")
+    safety: list[SafetyAttribute] = Field(default_factory=list, description="every guard's verdict, in order")
+    retrieval_mode: RetrievalMode
+    collection: str
+    top_k: int = Field(description="passages the question retrieved for the model")
+    timings_ms: dict[str, float] = Field(description="wall-clock ms per stage, from the trace's spans")
+    models: dict[str, str]
+    usage: UsageResponse
+    request_id: str | None = Field(default=None, description="names this answer in POST /v1/feedback")
+    trace_id: str | None = Field(default=None, description="this request's trace: `ragops traces show <trace_id>`")
+
+
+def answer_response(answer: Answer, request_id: str | None = None) -> AnswerResponse:
+    return AnswerResponse(
+        question=answer.question,
+        answer=answer.text,
+        citations=[CitationResponse(**asdict(c)) for c in answer.citations],
+        invalid_citations=list(answer.invalid_citations),
+        is_refusal=answer.is_refusal,
+        blocked=answer.blocked,
+        safety=[SafetyAttribute(**asdict(verdict)) for verdict in answer.safety],
+        retrieval_mode=answer.query.mode,
+        collection=answer.query.collection,
+        top_k=answer.query.top_k,
+        timings_ms=answer.timings_ms,
+        models=answer.models,
+        usage=UsageResponse(**asdict(answer.usage)),
+        request_id=request_id,
+        trace_id=answer.trace_id or None,
+    )
