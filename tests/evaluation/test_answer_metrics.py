@@ -73,6 +73,7 @@ def test_no_4_gram_gives_a_zero_rate() -> None:
         "You asked how dense retrieval ranks passages. It ranks by cosine [1].",
         "Dense retrieval ranks by cosine [1], which is how does dense retrieval rank passages.",  # verbatim
         "Dense retrieval ranks by cosine [1]. So the answer to this question is cosine.",
+        "The answer to this question lies in the cosine of vectors [1].",
     ],
 )
 def test_leakage_is_found(text: str) -> None:

@@ -164,6 +164,13 @@ def test_the_question_s_words_do_not_count_as_support_for_a_new_fact() -> None:
     assert (a.supported, a.support) == (False, 0.0)
 
 
+def test_the_question_only_makes_the_check_stricter() -> None:
+    # siames, twin, network are in the question, not the passage: 3 of 6 stems (0.5) with them, 3 of 3 without
+    answer = "Siamese twin networks encode vectors with a dual encoder."
+    a = only(attribute_answer(answer, PASSAGES, question="How do Siamese twin networks work?"))
+    assert (a.support, a.supported) == (0.5, False)
+
+
 def test_a_sentence_restating_the_question_is_checked_on_its_own_words() -> None:
     a = only(
         attribute_answer(

@@ -13,6 +13,7 @@ NORMAL_ANSWERS = [
     "BM25 is fast [1]. BM25 is not fast on long queries, and it needs an inverted index [2].",
     "The question answering model answers questions about papers [1]. Users ask questions in English [2].",
     "The passages do not cover training costs.",
+    "The answer is 42 [1].",  # framing needs "is:" or "is that"
     "",
 ]
 
@@ -81,6 +82,26 @@ def test_an_unfinished_last_sentence_is_not_yet_a_repeat_while_streaming() -> No
     assert is_looping(partial + " dual encoder.")
 
 
+def test_a_real_smollm2_loop_keeps_what_it_said_once() -> None:
+    # SmolLM2-135M-Instruct, greedy, on the answer prompt over two arXiv abstracts: "What method is proposed?"
+    said = (
+        "The method proposed in the document is a variant of the Accelerator policy proposed in the paper. "
+        "It is a variant of the Accelerator policy that is designed to promote exploration and reduce exploration time."
+    )
+    again = (
+        " The method is designed to be a variant of the Accelerator policy that is designed to promote exploration"
+        " and reduce exploration time."
+    )
+    assert cut_repetition(said + again + again) == said
+    assert is_looping(said + again)
+
+
+def test_a_list_item_repeating_an_earlier_one_goes_with_its_number() -> None:
+    item = "The main result is that fine-tuning with preferences improves the initial policy."
+    answer = f"1. RL is a powerful tool for learning.\n\n2. {item}\n\n3. {item}\n\n4. {item}"
+    assert cut_repetition(answer) == f"1. RL is a powerful tool for learning.\n\n2. {item}"
+
+
 def test_repeated_framing_is_stripped() -> None:
     text = "The answer to this question is: The answer to this question is: X is Y [1]."
     assert strip_leakage(text) == "X is Y [1]."
@@ -90,6 +111,8 @@ def test_repeated_framing_is_stripped() -> None:
     ("leaked", "clean"),
     [
         ("Answer: BM25 scores terms [1].", "BM25 scores terms [1]."),
+        ("The answer is: BM25 scores terms [1].", "BM25 scores terms [1]."),
+        ("The answer to this question is that the IRIS model learns [1].", "The IRIS model learns [1]."),
         ("**Answer:** BM25 scores terms [1].", "BM25 scores terms [1]."),
         ("<|im_start|>assistant\nBM25 scores terms [1].<|im_end|>", "BM25 scores terms [1]."),
         ("BM25 scores terms [1].\nQuestion: What is Z?\nAnswer: Z is W.", "BM25 scores terms [1]."),

@@ -17,7 +17,7 @@ from ragops.rag.citations import check_citations
 from ragops.rag.degeneration import NGRAM, strip_leakage
 
 MIN_RESTATED_WORDS = 4  # a shorter question ("What is RAG?") recurs in answers by chance
-_FRAMING = re.compile(r"\bthe answer to (?:this|the|your) question is\b", re.IGNORECASE)
+_FRAMING = re.compile(r"\bthe answer to (?:this|the|your) question\b", re.IGNORECASE)  # "... is", "... lies in"
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def _share(flags: Sequence[bool], *, empty: float) -> float:
 
 
 def leakage(text: str, question: str) -> bool:
-    """Whether prompt format leaked in: what `strip_leakage` removes, the question verbatim, "the answer ... is"."""
+    """Whether prompt format leaked in: what `strip_leakage` removes, the question verbatim, or `_FRAMING`."""
     asked = " ".join(words(question))
     restated = len(asked.split()) >= MIN_RESTATED_WORDS and f" {asked} " in f" {' '.join(words(text))} "
     return restated or bool(_FRAMING.search(text)) or strip_leakage(text, question) != text.strip()

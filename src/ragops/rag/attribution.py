@@ -63,8 +63,8 @@ def attribute_answer(
         unsupported: "flag" keeps an unsupported sentence without a marker (supported False); "drop" removes it
             (listed in `dropped`); "replace" puts in its place, verbatim and cited, the passage sentence sharing most
             of its stems, or drops it when no passage sentence shares one or that one is in the answer already.
-        question: its words count only in a sentence that has no others, since a passage retrieved for the
-            question contains them whatever it says.
+        question: a sentence must also be supported without the question's words, since a passage retrieved
+            for the question contains them whatever it says ("introduced in 2019" for "When was X introduced?").
     """
     evidence = [_passage(p) for p in passages]
     asked = content_stems(question) if question else set()
@@ -97,8 +97,9 @@ def _judge(
     stems = content_stems(sentence.text)
     if not is_claim(sentence.text) or not stems:
         return _attribution(sentence.text, None, (0, 0), 1.0, unmarked)
-    stems = (stems - asked) or stems  # a restated question keeps its words: they are all it has
-    supports = [coverage(stems, p.stems) for p in evidence]
+    # Without the question's words too, so that the question only makes the check stricter; a restated question
+    # has no other words, and their coverage (1.0, nothing to check) leaves the first.
+    supports = [min(coverage(stems, p.stems), coverage(stems - asked, p.stems)) for p in evidence]
     own = [n for n in sentence.cited if 1 <= n <= len(passages) and supports[n - 1] >= min_support]
     if own:
         n = max(own, key=lambda n: supports[n - 1])

@@ -20,6 +20,7 @@ MIN_LOOP_SHARE = 0.8
 MAX_SENTENCE_OVERLAP = 0.8
 
 _TOKEN = re.compile(r"\w+")
+_DANGLING_LIST_MARKER = re.compile(r"\n[ \t]*(?:\d+[.)]|[-*•])\s*$")  # "3." of a list item cut off after it
 _SENTENCE_DONE = re.compile(r"[.!?][\"')\]]*\s*$")
 # Chat-template tokens of the formats small models learn (ChatML, Llama, Zephyr); never part of an answer.
 _TEMPLATE_TOKENS = (
@@ -48,9 +49,11 @@ _TURN = re.compile(
 _LEADING_TEMPLATE = re.compile(
     r"(?:" + "|".join(re.escape(token) for token in _TEMPLATE_TOKENS) + r")\s*(?:assistant\b)?\s*", re.IGNORECASE
 )
+# "The answer is 42." is an answer; "The answer is: 42" and "The answer to this question is that 42 ..." are
+# framing (SmolLM2-135M writes all three).
 _FRAMING = re.compile(
     r"(?:\*\*)?(?:answer|a|assistant|response)\s*:(?:\*\*)?\s*"
-    r"|the\s+(?:short\s+)?answer(?:\s+to\s+(?:this|the|your)\s+question)?\s+is\s*:\s*",
+    r"|the\s+(?:short\s+)?answer(?:\s+to\s+(?:this|the|your)\s+question)?\s+is\s*(?::|that\b)\s*",
     re.IGNORECASE,
 )
 _LEADING_QUESTION_LINE = re.compile(r"(?:\*\*)?(?:Question|Q)\s*:[^\n]*\n")
@@ -71,7 +74,7 @@ def cut_repetition(text: str, n: int = NGRAM, *, window: int = LOOP_WINDOW, min_
     `window` n-grams in a row repeat earlier ones.
     """
     cut = _loop_start(text, n, window, min_share, finished=True)
-    return text if cut is None else text[:cut].rstrip()
+    return text if cut is None else _DANGLING_LIST_MARKER.sub("", text[:cut]).rstrip()
 
 
 def is_looping(
@@ -136,11 +139,16 @@ def strip_leakage(text: str, question: str | None = None) -> str:
         previous = text
         text = text.strip()
         text = _LEADING_TEMPLATE.sub("", text, count=1) if _LEADING_TEMPLATE.match(text) else text
-        text = _FRAMING.sub("", text, count=1) if _FRAMING.match(text) else text
+        framing = _FRAMING.match(text)
+        text = _capitalised(text[framing.end() :]) if framing else text
         text = _LEADING_QUESTION_LINE.sub("", text, count=1) if _LEADING_QUESTION_LINE.match(text) else text
         text = _without_restated_question(text, question) if question else text
     turn = _TURN.search(text)
     return text if turn is None else text[: turn.start()].rstrip()
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]  # "... is that the IRIS framework learns" begins a sentence at "the"
 
 
 def _without_restated_question(text: str, question: str) -> str:
