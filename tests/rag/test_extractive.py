@@ -21,7 +21,8 @@ LEXICAL = (
 )
 TWIN = (
     "Code is available at https://github.com/example/dense. "
-    "Dense retrieval encodes the questions and the passages into vectors with a dual encoder model."
+    "Dense retrieval encodes the questions and the passages into vectors with a dual encoder model. "
+    "Dense retrieval: 0.41 / 0.52 / 0.63 / 0.71 / 0.80."  # a table row: 14 letters of 40 visible characters
 )
 QUESTION = "How does dense retrieval rank passages with vectors?"
 
@@ -63,6 +64,7 @@ def test_a_near_identical_sentence_is_picked_once_and_boilerplate_never() -> Non
     answer = extractive_answer(QUESTION, passages, max_sentences=3)
     assert answer.text.count("dual encoder") == 1  # TWIN says it again: 6 of 7 stems shared, Jaccard 0.86
     assert "github" not in answer.text
+    assert "0.41" not in answer.text
     assert [a.citation for a in answer.attributions] == [1, 1]  # "Training needs pairs." is a fragment
     assert_spans_exact(answer, passages)
 

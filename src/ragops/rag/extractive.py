@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
 from ragops.lexical import content_stems, sentence_spans, strip_markers
@@ -25,6 +25,8 @@ MIN_SENTENCE_WORDS = 5  # shorter pieces are headings and fragments ("Results.",
 # through whenever it is much more relevant than anything else left.
 NEAR_DUPLICATE = 0.6
 MIN_LETTER_SHARE = 0.5  # under half letters: a table row, a formula, a list of numbers
+_LETTER = re.compile(r"[^\W\d_]")
+_VISIBLE = re.compile(r"\S")
 _BOILERPLATE = re.compile(
     r"\b(?:copyright|all rights reserved|licen[cs]ed under|preprint|under review|accepted (?:at|to|for)|camera[- ]ready"
     r"|(?:code|data|models?)\b[\w\s,]{0,30}\b(?:is|are) (?:publicly |freely )?(?:available|released))\b"
@@ -56,15 +58,18 @@ def extractive_answer(
     Args:
         diversity: the weight of similarity to the sentences already picked against relevance (MMR's 1 - lambda):
             0 ranks by relevance alone, 1 by novelty alone.
-        scorer: relevance of each sentence to the question; `lexical_relevance` when None. Only sentences with a
+        scorer: relevance of each sentence to the question; `lexical_relevance`'s when None. Only sentences with a
             relevance above 0 are picked; a sentence that would pass `max_chars` is passed over for a shorter one.
     """
     candidates = [c for number, passage in enumerate(passages, start=1) for c in _candidates(number, passage)]
     if not candidates or max_sentences <= 0:
         return AttributedAnswer("", (), frozenset())
-    relevance = dict(
-        zip(candidates, (scorer or lexical_relevance)(question, [c.text for c in candidates]), strict=True)
+    scores = (
+        scorer(question, [c.text for c in candidates])
+        if scorer
+        else _idf_relevance(content_stems(question), [c.stems for c in candidates])  # the stems are at hand
     )
+    relevance = dict(zip(candidates, scores, strict=True))
     remaining = [c for c in candidates if relevance[c] > 0]
     picked: list[_Candidate] = []
     length = 0
@@ -85,12 +90,15 @@ def lexical_relevance(question: str, sentences: Sequence[str]) -> list[float]:
     IDF over the candidate sentences themselves: a question word in every sentence (the topic all passages were
     retrieved for) tells them apart least, a rare one most. Question words in no sentence weigh nothing.
     """
-    asked = content_stems(question)
-    stems = [content_stems(s) & asked for s in sentences]
-    frequency = Counter(stem for found in stems for stem in found)
+    return _idf_relevance(content_stems(question), [content_stems(s) for s in sentences])
+
+
+def _idf_relevance(asked: set[str], sentences: Sequence[Set[str]]) -> list[float]:
+    found = [asked.intersection(stems) for stems in sentences]
+    frequency = Counter(stem for stems in found for stem in stems)
     idf = {stem: math.log(1 + len(sentences) / count) for stem, count in frequency.items()}
     total = sum(idf.values())
-    return [sum(idf[stem] for stem in found) / total if total else 0.0 for found in stems]
+    return [sum(idf[stem] for stem in stems) / total if total else 0.0 for stems in found]
 
 
 class EmbeddingSentenceScorer:
@@ -117,8 +125,8 @@ def _candidates(number: int, passage: str) -> list[_Candidate]:
 
 
 def _is_boilerplate(sentence: str) -> bool:
-    visible = [ch for ch in sentence if not ch.isspace()]
-    return sum(ch.isalpha() for ch in visible) < MIN_LETTER_SHARE * len(visible) or bool(_BOILERPLATE.search(sentence))
+    letters, visible = len(_LETTER.findall(sentence)), len(_VISIBLE.findall(sentence))
+    return letters < MIN_LETTER_SHARE * visible or bool(_BOILERPLATE.search(sentence))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
