@@ -120,7 +120,8 @@ def _ngram_loop(text: str, sentence_starts: list[int], n: int, window: int, min_
     repeats = repeated_ngrams([m[0].lower() for m in matches], n)
     for p in range(len(repeats) - window + 1):
         if repeats[p] and sum(repeats[p : p + window]) >= min_share * window:
-            # The n-grams before p hold one copy of what repeats; the sentence around p is the loop's first copy.
+            # The words before p hold one copy of what repeats. A sentence that starts well and then loops goes
+            # whole, unless it is the first: then the cut at p keeps its one copy.
             position = matches[p].start()
             sentence = max((s for s in sentence_starts if s <= position), default=0)
             return sentence if sentence > 0 else position
