@@ -9,6 +9,9 @@ from typing import Any, Literal
 RetrievalMode = Literal["dense", "keyword", "hybrid"]
 GuardStage = Literal["input", "chunks", "output"]
 GuardOutcome = Literal["passed", "blocked", "redacted", "flagged"]
+# What became of the model's own marker: kept, added where it had none, changed to another passage, removed
+# (no passage supports the sentence, or it makes no claim), replaced (the sentence by a passage sentence), none.
+AttributionChange = Literal["kept", "added", "changed", "removed", "replaced", "none"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,21 @@ class Citation:
     score: float
     snippet: str
     cited: bool
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One sentence of a final answer and the passage sentence it rests on; offsets are end-exclusive."""
+
+    sentence: str  # as it stands in the answer, without its markers: answer[start:end]
+    start: int
+    end: int
+    citation: int | None  # 1-based passage number; None when nothing supports it or it makes no claim
+    passage_start: int  # the supporting sentence is passages[citation - 1][passage_start:passage_end]
+    passage_end: int  # 0, 0 without a citation
+    support: float  # 0..1, the attribution's own measure (lexical coverage for attribute_answer)
+    supported: bool
+    corrected: AttributionChange
 
 
 @dataclass(frozen=True)

@@ -8,60 +8,19 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ragops.guardrails.base import Detection
+from ragops.lexical import best_coverage, content_stems, is_claim, split_sentences
 from ragops.providers.base import ChatMessage, ChatModel, Embedder
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
-# Saying the sources do not answer is the honest outcome, not a claim that needs support.
-_NO_CLAIM = re.compile(
-    r"\b(?:does not|doesn't|do not|don't)\s+(?:cover|contain|mention|say|address)|\bnot\s+(?:in|covered\s+by)\s+the\s+"
-    r"(?:passages|context|sources|knowledge\s+base)|\bcannot\s+answer|\bno\s+information\b",
-    re.IGNORECASE,
-)
-MIN_CLAIM_WORDS = 4  # shorter fragments ("In short:") carry no checkable claim
 MAX_REASONS = 3
-# Digits split at "." and ",": "80,000" and "80.000", "0.94" and "0,94" give the same tokens.
-_TOKEN = re.compile(r"[a-z0-9]+")
-# Function words and the answer's own framing words carry no claim of their own.
-_STOPWORD_TEXT = """
-    a about above after again all also an and any are as at be because been before being between both but by
-    can could did do does doing during each few for from further had has have having he her here hers him his how
-    i if in into is it its itself just may me might more most much must my no nor not of off on once only or other
-    our out over own same she should so some such than that the their them then there these they this those
-    through to too under until up very was we were what when where which while who whom why will with would you
-    your according authors author paper papers passage passages study work propose proposed show shows shown
-    approach method methods use uses used using"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-# One suffix stripped, longest first: enough for plurals, -ing/-ed forms and -ation nouns.
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
 
 SupportScorer = Callable[[Sequence[str], Sequence[str]], list[float]]  # (claims, passages) -> support in [0, 1]
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def claims_of(answer: str) -> list[str]:
     """Answer sentences that make a checkable claim, citation markers removed."""
     sentences = (_MARKERS.sub("", s).strip() for s in split_sentences(answer))
-    return [s for s in sentences if len(s.split()) >= MIN_CLAIM_WORDS and not _NO_CLAIM.search(s)]
-
-
-def content_stems(text: str) -> set[str]:
-    """Lower-cased, lightly stemmed content words and numbers of a text."""
-    return {_stem(token) for token in _TOKEN.findall(text.lower()) if token not in STOPWORDS}
-
-
-def _stem(token: str) -> str:
-    if token.isdigit() or len(token) <= 4:
-        return token
-    token = re.sub(r"is(e|ed|es|ing|ations?)$", r"iz\1", token)  # British -ise spelling as -ize
-    for suffix in _SUFFIXES:
-        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
-            token = token[: -len(suffix)]
-            break
-    return token.rstrip("e")  # "optimize" and "optimiz(ing)" meet at "optimiz"
+    return [s for s in sentences if is_claim(s)]
 
 
 class LexicalSupport:
@@ -74,13 +33,7 @@ class LexicalSupport:
 
     def __call__(self, claims: Sequence[str], passages: Sequence[str]) -> list[float]:
         evidence = [content_stems(passage) for passage in passages]
-        return [_coverage(content_stems(claim), evidence) for claim in claims]
-
-
-def _coverage(claim: set[str], evidence: Sequence[set[str]]) -> float:
-    if not claim:
-        return 1.0  # nothing to check
-    return max((len(claim & passage) / len(claim) for passage in evidence), default=0.0)
+        return [best_coverage(content_stems(claim), evidence) for claim in claims]
 
 
 class EmbeddingSupport:
