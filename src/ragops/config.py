@@ -110,6 +110,9 @@ class LlamaCppChatSettings(_Section):
     context_window: int = Field(default=2048, ge=512)
     threads: int | None = Field(default=None, ge=1, description="unset = all cores")
     timeout_s: float = Field(default=120.0, gt=0)
+    repeat_penalty: float = Field(
+        default=1.0, ge=1.0, le=2.0, description="llama.cpp's penalty on recent tokens; 1 = off"
+    )
 
 
 class OllamaChatSettings(_OllamaSettings):
@@ -145,6 +148,33 @@ class LLMSettings(_Section):
     )
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+
+
+AnswerMode = Literal["generative", "extractive", "hybrid"]
+UnsupportedPolicy = Literal["flag", "drop", "replace"]
+
+
+class AnswerSettings(_Section):
+    """How an answer is written and tied to its sources, sentence by sentence."""
+
+    mode: AnswerMode = Field(
+        default="generative",
+        description="generative: the LLM writes; extractive: the best passage sentences, no LLM; "
+        "hybrid: the LLM writes, unsupported sentences give way to extractive ones",
+    )
+    unsupported: UnsupportedPolicy = Field(
+        default="flag",
+        description="an LLM sentence no passage supports: flag (kept, marked), drop, or replace (by the passage "
+        "sentence that best matches it)",
+    )
+    min_support: float = Field(
+        default=0.65, ge=0.0, le=1.0, description="share of a sentence's content words found in its passage"
+    )
+    max_sentences: int = Field(default=3, ge=1, le=10, description="extractive answers: sentences at most")
+    max_chars: int = Field(default=600, ge=80, description="extractive answers: characters at most")
+    fallback_to_extractive: bool = Field(
+        default=True, description="answer extractively when every LLM provider fails, rather than with an error"
+    )
 
 
 class ChunkingSettings(_Section):
@@ -489,6 +519,7 @@ class Settings(BaseSettings):
     expansion: ExpansionSettings = ExpansionSettings()
     rerank: RerankSettings = RerankSettings()
     context: ContextSettings = ContextSettings()
+    answer: AnswerSettings = AnswerSettings()
     prompts: PromptSettings = PromptSettings()
     server: ServerSettings = ServerSettings()
     tracing: TracingSettings = TracingSettings()
@@ -566,6 +597,7 @@ PIPELINE_SECTIONS = (
     "expansion",
     "rerank",
     "context",
+    "answer",
     "prompts",
     "guardrails",
 )

@@ -40,6 +40,7 @@ class Runtime:
             searcher=self.searcher(settings, embedder=embedder),
             generation=settings.llm,
             context=settings.context,
+            answering=settings.answer,
             guardrails=build_guardrails(settings.guardrails, GuardResources(embedder, self.llm)),
             prompts=PromptLibrary(settings.prompts.dir),
         )

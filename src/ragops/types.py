@@ -88,6 +88,7 @@ class Citation:
     score: float
     snippet: str
     cited: bool
+    text: str = ""  # the whole passage the model was given: attribution spans index it
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)  # per stage, read off the trace's spans
     trace_id: str = ""  # look it up with `ragops traces show`
     usage: TokenUsage = TokenUsage()  # zero when no model was called (refused or blocked before generation)
+    attributions: tuple[Attribution, ...] = ()  # each sentence of `text` and the passage span behind it
+    answered_by: str = ""  # "generative", "extractive", "hybrid", or "extractive (fallback)" when the LLM failed
 
     @property
     def question(self) -> str:

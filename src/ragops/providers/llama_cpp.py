@@ -57,6 +57,7 @@ class LlamaCppChatModel:
             stop_token_ids=[eos],
         )
         self._timeout_s = settings.timeout_s
+        self._repeat_penalty = settings.repeat_penalty
         # One llama.cpp context is not safe to share between threads: callers take turns, a stream
         # holding the turn until it is consumed or closed.
         self._lock = threading.Lock()
@@ -94,6 +95,7 @@ class LlamaCppChatModel:
                     prompt=prompt,
                     max_tokens=max_tokens,
                     temperature=temperature,
+                    repeat_penalty=self._repeat_penalty,
                     stop=formatted.stop,
                     stopping_criteria=stopping,
                     stream=True,

@@ -4,15 +4,20 @@ each stage is a span of the request's trace, and the answer's timings are read o
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field, replace
 
-from ragops.config import ContextSettings, LLMSettings, RetrievalSettings
+from ragops.config import AnswerSettings, ContextSettings, LLMSettings, RetrievalSettings
+from ragops.errors import ProviderError
 from ragops.guardrails.policies import GuardrailLayer, refusal
 from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
+from ragops.rag.attribution import AttributedAnswer, attribute_answer
 from ragops.rag.citations import check_citations
 from ragops.rag.context import Context, assemble_context
+from ragops.rag.degeneration import STOP_SEQUENCES, cut_repetition, is_looping, strip_leakage
+from ragops.rag.extractive import extractive_answer
 from ragops.rag.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.rag.retrieval import Retrieval
 from ragops.rag.searcher import Searcher
@@ -33,6 +38,8 @@ from ragops.tracing.spans import (
     stage_timings_ms,
 )
 from ragops.types import Answer, Candidate, Citation, GuardVerdict, Query, TokenUsage
+
+log = logging.getLogger(__name__)
 
 NO_CONTEXT_ANSWER = (
     "I could not find anything relevant to this question in the knowledge base, so I cannot answer it from the sources."
@@ -71,6 +78,7 @@ class QueryPipeline:
     searcher: Searcher
     generation: LLMSettings
     context: ContextSettings
+    answering: AnswerSettings = field(default_factory=AnswerSettings)
     guardrails: GuardrailLayer = field(default_factory=GuardrailLayer)
     prompts: PromptLibrary = BUILTIN_PROMPTS
 
@@ -120,16 +128,28 @@ class QueryPipeline:
         try:
             with attached(trace):
                 prepared = self._prepare(query)
-            passes_tokens = stream and not any(policy.action != "flag" for policy in self.guardrails.output)
+            passes_tokens = stream and self._passes_tokens()
             if isinstance(prepared, Answer):
                 answer = prepared
-            else:
-                completion = yield from self._generate(trace, prepared, stream=stream, passes_tokens=passes_tokens)
+            elif self.answering.mode == "extractive":
                 with attached(trace):
-                    answer = self._finish(prepared, completion)
+                    answer = self._extract(prepared, answered_by="extractive")
+            else:
+                try:
+                    completion = yield from self._generate(trace, prepared, passes_tokens=passes_tokens)
+                except ProviderError as exc:
+                    if not self.answering.fallback_to_extractive:
+                        raise
+                    log.warning("every LLM provider failed (%s); answering extractively", exc)
+                    with attached(trace):
+                        set_attributes({"ragops.answer.fallback_reason": str(exc)})
+                        answer = self._extract(prepared, answered_by="extractive (fallback)")
+                else:
+                    with attached(trace):
+                        answer = self._finish(prepared, completion)
             with attached(trace):
                 _annotate_trace(answer)
-            if stream and (isinstance(prepared, Answer) or not passes_tokens):
+            if stream and (not passes_tokens or answer.answered_by != "generative"):
                 yield TextDelta(answer.text)
             yield replace(answer, timings_ms=stage_timings_ms(trace), trace_id=trace.trace_id)
         except BaseException as exc:  # a client that goes away closes the stream: GeneratorExit, recorded too
@@ -138,33 +158,58 @@ class QueryPipeline:
         finally:
             close_trace(trace, error)
 
+    def _passes_tokens(self) -> bool:
+        """Whether a stream may show tokens as they come: only when nothing after generation rewrites the text
+        (a guard that blocks or redacts, attribution that drops or replaces, hybrid filling)."""
+        rewrites = self.answering.mode != "generative" or self.answering.unsupported != "flag"
+        return not rewrites and all(policy.action == "flag" for policy in self.guardrails.output)
+
     def _generate(
-        self, trace: OpenTrace, prepared: _Prepared, *, stream: bool, passes_tokens: bool
+        self, trace: OpenTrace, prepared: _Prepared, *, passes_tokens: bool
     ) -> Generator[TextDelta, None, Completion]:
-        """The model's completion; streamed tokens are passed on as they come when `passes_tokens`."""
+        """The model's completion, always streamed so that it stops at an invented turn or a loop (a small model
+        writes both); tokens are passed on as they come when `passes_tokens`."""
         started_ns, started = time.time_ns(), time.perf_counter()
         first_token_ms: float | None = None
         completion: Completion | None = None
+        written = ""
+        stopped = ""
         try:
-            max_tokens, temperature = self.generation.max_tokens, self.generation.temperature
-            events = (
-                self.llm.stream(prepared.messages, max_tokens=max_tokens, temperature=temperature)
-                if stream
-                else [self.llm.complete(prepared.messages, max_tokens=max_tokens, temperature=temperature)]
+            events = self.llm.stream(
+                prepared.messages, max_tokens=self.generation.max_tokens, temperature=self.generation.temperature
             )
-            for event in events:
-                if isinstance(event, Completion):
-                    completion = event
-                    continue
-                if first_token_ms is None:
-                    first_token_ms = (time.perf_counter() - started) * 1000.0
-                if passes_tokens:
-                    yield event
+            try:
+                for event in events:
+                    if isinstance(event, Completion):
+                        completion = event
+                        continue
+                    if first_token_ms is None:
+                        first_token_ms = (time.perf_counter() - started) * 1000.0
+                    written += event.text
+                    stopped = _stop_reason(written, event.text)
+                    if stopped:
+                        break
+                    if passes_tokens:
+                        yield event
+            finally:
+                close = getattr(events, "close", None)
+                if close is not None:
+                    close()  # stops the model when we stopped reading
         except BaseException as exc:
             with attached(trace):
                 add_span("generate", started_ns, error=exc)
             raise
-        assert completion is not None  # every stream ends with its Completion
+        if completion is None:  # stopped early: usage as the model's own tokenizer counts it
+            prompt = "\n".join(m.content for m in prepared.messages)
+            completion = Completion(
+                text=written.strip(),
+                model_id=self.llm.model_id,
+                prompt_tokens=self.llm.count_tokens(prompt),
+                completion_tokens=self.llm.count_tokens(written),
+                finish_reason=stopped or "stop",
+                provider=self.llm.model_id.split("/", 1)[0],
+                latency_ms=(time.perf_counter() - started) * 1000.0,
+            )
         attributes = self._generation_attributes(prepared, completion)
         if first_token_ms is not None:
             attributes["ragops.time_to_first_token_ms"] = round(first_token_ms, 1)
@@ -219,16 +264,69 @@ class QueryPipeline:
         return _Prepared(query, context, self._messages(context, query.question), safety)
 
     def _finish(self, prepared: _Prepared, completion: Completion) -> Answer:
-        """Cite, then guard the output."""
+        """Clean the model's text, tie each sentence to its passage, then guard the output."""
         # The model that actually answered: with a fallback chain it may not be the first one.
         models = {"embedder": self.embedder.model_id, "llm": completion.model_id}
         usage = TokenUsage(completion.prompt_tokens, completion.completion_tokens)
-        passages = prepared.context.passages
-        checked_citations = check_citations(completion.text, len(passages))
-        citations = [_citation(n, c, n in checked_citations.cited) for n, c in enumerate(passages, start=1)]
-        checked = run_stage(
-            "guard_output", lambda: self.guardrails.check_output(checked_citations.text, [c.text for c in passages])
+        passages = [c.text for c in prepared.context.passages]
+        question = prepared.query.question
+        cleaned = cut_repetition(strip_leakage(completion.text, question))
+        checked_citations = check_citations(cleaned, len(passages))
+        policy = "drop" if self.answering.mode == "hybrid" else self.answering.unsupported
+        attributed = run_stage(
+            "attribute",
+            lambda: attribute_answer(
+                checked_citations.text,
+                passages,
+                min_support=self.answering.min_support,
+                unsupported=policy,
+                question=question,
+            ),
+            _attribution_attributes,
         )
+        answered_by = "generative"
+        if self.answering.mode == "hybrid" and not any(a.citation is not None for a in attributed.attributions):
+            # Nothing the model wrote rests on a passage: the passages' own best sentences answer instead.
+            attributed, answered_by = self._extractive(prepared), "extractive (hybrid)"
+        elif self.answering.mode == "hybrid":
+            answered_by = "hybrid"
+        return self._guarded(
+            prepared,
+            attributed,
+            models=models,
+            usage=usage,
+            answered_by=answered_by,
+            invalid_citations=tuple(checked_citations.invalid),
+        )
+
+    def _extract(self, prepared: _Prepared, *, answered_by: str) -> Answer:
+        """The answer without an LLM: the passage sentences that best answer the question, each cited."""
+        attributed = run_stage("extract", lambda: self._extractive(prepared), _attribution_attributes)
+        models = {"embedder": self.embedder.model_id, "llm": "none"}
+        return self._guarded(prepared, attributed, models=models, usage=TokenUsage(), answered_by=answered_by)
+
+    def _extractive(self, prepared: _Prepared) -> AttributedAnswer:
+        return extractive_answer(
+            prepared.query.question,
+            [c.text for c in prepared.context.passages],
+            max_sentences=self.answering.max_sentences,
+            max_chars=self.answering.max_chars,
+        )
+
+    def _guarded(
+        self,
+        prepared: _Prepared,
+        attributed: AttributedAnswer,
+        *,
+        models: dict[str, str],
+        usage: TokenUsage,
+        answered_by: str,
+        invalid_citations: tuple[int, ...] = (),
+    ) -> Answer:
+        """The output guards' word on an attributed answer: blocked, or the answer with its citations."""
+        passages = prepared.context.passages
+        texts = [c.text for c in passages]
+        checked = run_stage("guard_output", lambda: self.guardrails.check_output(attributed.text, texts))
         safety = prepared.safety + list(checked.verdicts)
         if checked.blocked_by is not None:
             return Answer(
@@ -240,16 +338,21 @@ class QueryPipeline:
                 blocked=True,
                 safety=safety,
                 usage=usage,
+                answered_by=answered_by,
             )
+        if checked.text != attributed.text:  # a guard rewrote it (redaction): the offsets must follow
+            attributed = attribute_answer(checked.text, texts, min_support=self.answering.min_support)
         return Answer(
             query=prepared.query,
-            text=checked.text,
-            citations=citations,
+            text=attributed.text,
+            citations=[_citation(n, c, n in attributed.cited) for n, c in enumerate(passages, start=1)],
             is_refusal=False,
             models=models,
             safety=safety,
-            invalid_citations=tuple(checked_citations.invalid),
+            invalid_citations=invalid_citations,
             usage=usage,
+            attributions=attributed.attributions,
+            answered_by=answered_by,
         )
 
     def _is_relevant(self, found: Retrieval) -> bool:
@@ -282,6 +385,30 @@ def _trace_attributes(query: Query) -> dict[str, AttributeValue]:
     return {"ragops.collection": query.collection, "ragops.retrieval.mode": query.mode, "ragops.top_k": query.top_k}
 
 
+def _stop_reason(written: str, latest: str) -> str:
+    """Why generation should stop now: an invented turn or template token, a loop, or nothing ("")."""
+    tail = written[-(len(latest) + max(map(len, STOP_SEQUENCES))) :]
+    if any(stop in tail for stop in STOP_SEQUENCES):
+        return "stop_sequence"
+    # A loop shows at a sentence's end; checking only there keeps the detector off the per-token path.
+    if any(mark in latest for mark in ".!?\n") and is_looping(written):
+        return "loop"
+    return ""
+
+
+def _attribution_attributes(attributed: AttributedAnswer) -> dict[str, AttributeValue]:
+    claims = [a for a in attributed.attributions if a.citation is not None or not a.supported]
+    return {
+        "ragops.attribution.sentences": len(attributed.attributions),
+        "ragops.attribution.supported": sum(a.supported and a.citation is not None for a in claims),
+        "ragops.attribution.unsupported": sum(not a.supported for a in claims),
+        "ragops.attribution.changed": sum(
+            a.corrected in ("added", "changed", "replaced") for a in attributed.attributions
+        ),
+        "ragops.attribution.dropped": len(attributed.dropped),
+    }
+
+
 def _annotate_trace(answer: Answer) -> None:
     """The outcome on the root span."""
     set_payload("ragops.question", answer.question)  # as the input guards left it (PII redacted)
@@ -309,4 +436,5 @@ def _citation(number: int, candidate: Candidate, cited: bool) -> Citation:
         score=candidate.score,
         snippet=snippet,
         cited=cited,
+        text=candidate.text,
     )

@@ -20,6 +20,21 @@ class CitationResponse(BaseModel):
     score: float
     snippet: str
     cited: bool = Field(description="the answer text refers to this passage as [number]")
+    text: str = Field(description="the whole passage given to the model; attribution spans index it")
+
+
+class AttributionResponse(BaseModel):
+    """One sentence of the answer and the passage span that supports it (offsets end-exclusive)."""
+
+    sentence: str
+    start: int = Field(description="answer[start:end] is the sentence")
+    end: int
+    citation: int | None = Field(description="the supporting passage's number; null when nothing supports it")
+    passage_start: int = Field(description="citations[citation-1].text[passage_start:passage_end] supports it")
+    passage_end: int
+    support: float = Field(description="share of the sentence's content words found in that passage")
+    supported: bool
+    corrected: str = Field(description="what attribution did to the model's marker: kept, added, changed, ...")
 
 
 class SafetyAttribute(BaseModel):
@@ -45,6 +60,10 @@ class AnswerResponse(BaseModel):
     question: str = Field(description="the question as the guardrails passed it on (PII redacted)")
     answer: str
     citations: list[CitationResponse]
+    attributions: list[AttributionResponse] = Field(
+        default_factory=list, description="each sentence of the answer tied to the passage span behind it"
+    )
+    answered_by: str = Field(default="", description="generative, extractive, hybrid or extractive (fallback)")
     invalid_citations: list[int] = Field(
         default_factory=list, description="[n] markers the model wrote that name no passage (removed from answer)"
     )
@@ -66,6 +85,8 @@ def answer_response(answer: Answer, request_id: str | None = None) -> AnswerResp
         question=answer.question,
         answer=answer.text,
         citations=[CitationResponse(**asdict(c)) for c in answer.citations],
+        attributions=[AttributionResponse(**asdict(a)) for a in answer.attributions],
+        answered_by=answer.answered_by,
         invalid_citations=list(answer.invalid_citations),
         is_refusal=answer.is_refusal,
         blocked=answer.blocked,
