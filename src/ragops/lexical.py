@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -135,3 +135,11 @@ def repeated_ngrams(tokens: Sequence[str], n: int) -> list[bool]:
         repeats.append(gram in seen)
         seen.add(gram)
     return repeats
+
+
+NEAR_DUPLICATE = 0.6  # stem Jaccard at which a second sentence says what a first already said
+
+
+def jaccard(a: Set[str], b: Set[str]) -> float:
+    """|a & b| / |a | b|; 0 for two empty sets."""
+    return len(a & b) / len(a | b) if a or b else 0.0

@@ -1,18 +1,27 @@
-"""Benchmarks: guardrails, serving load, retrieval on BEIR."""
+"""Benchmarks: guardrails, serving load, retrieval on BEIR, answers per answer mode."""
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 from rich.table import Table
 
-from ragops.cli.common import CollectionOption, ProfileOption, app, console, errors, fail, settings_for
-from ragops.config import Settings
+from ragops.cli.common import (
+    CollectionOption,
+    ProfileOption,
+    app,
+    console,
+    errors,
+    fail,
+    item_progress,
+    settings_for,
+)
+from ragops.config import AnswerMode, Settings
 from ragops.errors import RagopsError
 
 if TYPE_CHECKING:
@@ -239,3 +248,75 @@ def bench_retrieval(
             f"{r.latency_p95_ms:.1f}",
         )
     errors.print(table)
+
+
+@bench_app.command("answers")
+def bench_answers(
+    testset: Annotated[Path, typer.Option(help="JSON-lines test set with reference answers")] = Path(
+        "benchmarks/eval/arxiv-demo-dev.jsonl"
+    ),
+    mode: Annotated[
+        list[str] | None, typer.Option(help="generative, extractive or hybrid; repeatable (default: all three)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="only the first N questions")] = None,
+    out: Annotated[Path | None, typer.Option(help="raw rows, one JSON line per answer")] = None,
+    collection: CollectionOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Citation validity, supported sentences, repetition, leakage, refusals and token F1 per answer mode and
+    for the no-LLM baseline over the same passages: a table on stderr, one JSON line on stdout."""
+    from ragops.evaluation.answer_bench import AnswerRow, run_answer_bench, summarise
+    from ragops.evaluation.testset import load_testset
+    from ragops.runtime import open_runtime
+
+    settings = settings_for(profile)
+    known: tuple[AnswerMode, ...] = get_args(AnswerMode)
+    unknown = [m for m in mode or () if m not in known]
+    if unknown:
+        fail(ValueError(f"unknown answer mode {', '.join(unknown)}; known: {', '.join(known)}"))
+    modes = [m for m in known if m in mode] if mode else list(known)
+    logging.getLogger("llama_cpp").setLevel(logging.ERROR)
+    try:
+        items = load_testset(testset)[:limit]
+        with open_runtime(settings, with_llm=True) as runtime, item_progress() as progress:
+            task = progress.add_task("answers", total=len(items) * len(modes))
+
+            def advance(row: AnswerRow) -> None:
+                progress.update(task, advance=1, description=f"answers ({row.mode})")
+
+            rows = run_answer_bench(runtime, settings, items, modes, collection=collection, on_answer=advance)
+    except RagopsError as exc:
+        fail(exc)
+    summaries = summarise(rows)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as sink:
+            for row in rows:
+                sink.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
+    table = Table(
+        "mode",
+        "cited",
+        "supported",
+        "repeats",
+        "leakage",
+        "refused",
+        "token F1",
+        "p50 ms",
+        "attr p95 ms",
+        title=f"answers on {testset.name} ({len(items)} questions)",
+    )
+    for s in summaries:
+        table.add_row(
+            s.mode,
+            f"{s.valid_citation_rate:.0%}",
+            f"{s.supported_sentences:.0%}",
+            f"{s.repetition_rate:.0%}",
+            f"{s.leakage_rate:.0%}",
+            f"{s.refusal_rate:.0%}",
+            f"{s.token_f1:.3f}",
+            f"{s.latency_p50_ms:.0f}",
+            f"{s.attribution_p95_ms:.1f}",
+        )
+    errors.print(table)
+    summary = {"testset": str(testset), "questions": len(items), "modes": [s.to_json() for s in summaries]}
+    typer.echo(json.dumps(summary))

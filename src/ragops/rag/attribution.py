@@ -20,11 +20,13 @@ from typing import Literal
 
 from ragops.config import DEFAULT_MIN_SUPPORT
 from ragops.lexical import (
+    NEAR_DUPLICATE,
     CitedSentence,
     cited_sentences,
     content_stems,
     coverage,
     is_claim,
+    jaccard,
     sentence_spans,
     strip_markers,
 )
@@ -159,3 +161,32 @@ def _assemble(clean: str, sentences: Sequence[CitedSentence], judged: Sequence[A
     cited = frozenset(a.citation for a in attributions if a.citation is not None)
     dropped = tuple(s.text for s, a in zip(sentences, judged, strict=True) if a is None)
     return AttributedAnswer("".join(parts), tuple(attributions), cited, dropped)
+
+
+def fill_answer(kept: AttributedAnswer, extra: AttributedAnswer, *, max_sentences: int) -> AttributedAnswer:
+    """`kept`'s sentences, then `extra`'s that say something new, up to `max_sentences` in all; text rebuilt."""
+    chosen = list(kept.attributions)
+    seen = [content_stems(a.sentence) for a in chosen]
+    for attribution in extra.attributions:
+        if len(chosen) >= max_sentences:
+            break
+        stems = content_stems(attribution.sentence)
+        if all(jaccard(stems, earlier) < NEAR_DUPLICATE for earlier in seen):
+            chosen.append(attribution)
+            seen.append(stems)
+    return _joined(chosen, kept.dropped)
+
+
+def _joined(attributions: Sequence[Attribution], dropped: tuple[str, ...]) -> AttributedAnswer:
+    """One text from attributed sentences: each followed by its marker, offsets recomputed."""
+    parts: list[str] = []
+    placed = []
+    length = 0
+    for attribution in attributions:
+        start = length + (1 if parts else 0)
+        marker = f" [{attribution.citation}]" if attribution.citation is not None else ""
+        parts.append(attribution.sentence + marker)
+        placed.append(replace(attribution, start=start, end=start + len(attribution.sentence)))
+        length = start + len(parts[-1])
+    cited = frozenset(a.citation for a in placed if a.citation is not None)
+    return AttributedAnswer(" ".join(parts), tuple(placed), cited, dropped)

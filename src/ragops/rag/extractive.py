@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
-from ragops.lexical import content_stems, sentence_spans, strip_markers
+from ragops.lexical import NEAR_DUPLICATE, content_stems, jaccard, sentence_spans, strip_markers
 from ragops.providers.base import Embedder
 from ragops.rag.attribution import AttributedAnswer
 from ragops.types import Attribution
@@ -23,7 +23,6 @@ SentenceScorer = Callable[[str, Sequence[str]], list[float]]  # (question, sente
 MIN_SENTENCE_WORDS = 5  # shorter pieces are headings and fragments ("Results.", "Table 2: BLEU.")
 # Stem Jaccard at which two sentences say the same thing in other words; MMR's penalty alone lets such a twin
 # through whenever it is much more relevant than anything else left.
-NEAR_DUPLICATE = 0.6
 MIN_LETTER_SHARE = 0.5  # under half letters: a table row, a formula, a list of numbers
 _LETTER = re.compile(r"[^\W\d_]")
 _VISIBLE = re.compile(r"\S")
@@ -74,7 +73,7 @@ def extractive_answer(
     picked: list[_Candidate] = []
     length = 0
     while remaining and len(picked) < max_sentences:
-        redundancy = {c: max((_jaccard(c.stems, p.stems) for p in picked), default=0.0) for c in remaining}
+        redundancy = {c: max((jaccard(c.stems, p.stems) for p in picked), default=0.0) for c in remaining}
         best = max(remaining, key=lambda c: (1 - diversity) * relevance[c] - diversity * redundancy[c])
         remaining.remove(best)
         added = len(best.text) + len(f" [{best.citation}]") + (1 if picked else 0)
@@ -127,10 +126,6 @@ def _candidates(number: int, passage: str) -> list[_Candidate]:
 def _is_boilerplate(sentence: str) -> bool:
     letters, visible = len(_LETTER.findall(sentence)), len(_VISIBLE.findall(sentence))
     return letters < MIN_LETTER_SHARE * visible or bool(_BOILERPLATE.search(sentence))
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
 
 
 def _answer(picked: Sequence[_Candidate]) -> AttributedAnswer:

@@ -13,7 +13,7 @@ from ragops.config import AnswerSettings, ContextSettings, LLMSettings, Retrieva
 from ragops.errors import ProviderError
 from ragops.guardrails.policies import GuardrailLayer, refusal
 from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
-from ragops.rag.attribution import AttributedAnswer, attribute_answer
+from ragops.rag.attribution import AttributedAnswer, attribute_answer, fill_answer
 from ragops.rag.citations import check_citations
 from ragops.rag.context import Context, assemble_context
 from ragops.rag.degeneration import STOP_SEQUENCES, cut_repetition, is_looping, strip_leakage
@@ -285,11 +285,16 @@ class QueryPipeline:
             _attribution_attributes,
         )
         answered_by = "generative"
-        if self.answering.mode == "hybrid" and not any(a.citation is not None for a in attributed.attributions):
-            # Nothing the model wrote rests on a passage: the passages' own best sentences answer instead.
-            attributed, answered_by = self._extractive(prepared), "extractive (hybrid)"
-        elif self.answering.mode == "hybrid":
-            answered_by = "hybrid"
+        if self.answering.mode == "hybrid":
+            # The model's supported sentences first, then the passages' own best ones for what it left out.
+            supported = AttributedAnswer(
+                attributed.text,
+                tuple(a for a in attributed.attributions if a.citation is not None),
+                attributed.cited,
+                attributed.dropped,
+            )
+            attributed = fill_answer(supported, self._extractive(prepared), max_sentences=self.answering.max_sentences)
+            answered_by = "hybrid" if supported.attributions else "extractive (hybrid)"
         return self._guarded(
             prepared,
             attributed,
