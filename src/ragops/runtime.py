@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from ragops.config import Settings
 from ragops.guardrails.registry import GuardResources, build_guardrails
 from ragops.guardrails.vectors import SharedQueryEmbedder
+from ragops.prompts import PromptLibrary
 from ragops.providers.base import ChatModel, Embedder
 from ragops.providers.registry import build_chat_model, build_embedder
 from ragops.rag.pipeline import QueryPipeline
-from ragops.rag.prompts import PromptLibrary
 from ragops.rag.searcher import Searcher, build_searcher
 from ragops.store.database import Database, open_database
 from ragops.tracing.sinks.registry import build_tracer

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import json_repair
 
 from ragops.errors import UnreadableReplyError
+from ragops.prompts import load_prompt
 from ragops.providers.base import ChatMessage, ChatModel
-from ragops.rag.prompts import load_prompt
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from ragops.guardrails.grounding import (
 )
 from ragops.guardrails.registry import GuardResources, build_policies
 from ragops.guardrails.topics import DeniedTopicsGuard
-from ragops.rag.prompts import load_prompt
+from ragops.prompts import load_prompt
 from ragops.runtime import Runtime
 
 PASSAGES = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ragops.prompts import example_turns, load_prompt
 from ragops.providers.base import ChatMessage, ChatModel
-from ragops.rag.prompts import example_turns, load_prompt
 from ragops.structured_replies import read_grades
 
 JUDGE_MAX_TOKENS = 32  # a grade object is ~15 tokens

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field, replace
 
 from ragops.config import ContextSettings, LLMSettings, RetrievalSettings
 from ragops.guardrails.policies import GuardrailLayer, refusal
+from ragops.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
 from ragops.rag.citations import check_citations
 from ragops.rag.context import Context, assemble_context
-from ragops.rag.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.rag.retrieval import Retrieval
 from ragops.rag.searcher import Searcher
 from ragops.store.collections import Collection
