@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ragops.guardrails.base import Detection
-from ragops.providers.base import ChatMessage, ChatModel, Embedder
+from ragops.providers.base import ChatModel, Embedder
+from ragops.providers.judge import numbered_passages, supports_claim
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
@@ -101,19 +102,12 @@ class EmbeddingSupport:
 class JudgeSupport:
     """Support of a claim = 1 when the chat model answers SUPPORTED for it, else 0 (one call per claim)."""
 
-    def __init__(self, llm: ChatModel, render_prompt: Callable[[str, str], str]) -> None:
+    def __init__(self, llm: ChatModel) -> None:
         self.llm = llm
-        self.render_prompt = render_prompt
 
     def __call__(self, claims: Sequence[str], passages: Sequence[str]) -> list[float]:
-        context = "\n\n".join(f"[{n}] {p}" for n, p in enumerate(passages, start=1))
-        verdicts = []
-        for claim in claims:
-            reply = self.llm.complete(
-                [ChatMessage("user", self.render_prompt(context, claim))], max_tokens=4, temperature=0.0
-            )
-            verdicts.append(0.0 if "UNSUPPORTED" in reply.text.upper() else 1.0)
-        return verdicts
+        context = numbered_passages(passages)
+        return [1.0 if supports_claim(self.llm, passages=context, claim=claim) else 0.0 for claim in claims]
 
 
 class GroundingGuard:

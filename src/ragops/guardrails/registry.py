@@ -18,7 +18,6 @@ from ragops.config import (
 from ragops.errors import ConfigError, UnknownProviderError
 from ragops.guardrails.base import Guard
 from ragops.guardrails.policies import GuardPolicy, GuardrailLayer
-from ragops.prompts import load_prompt
 from ragops.providers.base import ChatModel, Embedder
 from ragops.types import GuardStage
 
@@ -80,8 +79,7 @@ def _grounding(settings: GroundingGuardSettings, resources: GuardResources, stag
     if settings.method == "llm_judge":
         if resources.llm is None:
             raise ConfigError("guardrails grounding method llm_judge needs the LLM: open the runtime with it")
-        template = load_prompt("grounding_judge")
-        support = JudgeSupport(resources.llm, lambda passages, claim: template.render(passages=passages, claim=claim))
+        support = JudgeSupport(resources.llm)
     elif settings.method == "embedding":
         support = EmbeddingSupport(resources.require_embedder(settings.kind))
     else:

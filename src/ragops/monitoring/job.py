@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ragops.errors import ProviderError, UnreadableReplyError
 from ragops.monitoring.heuristics import AnswerSample, answer_sample, heuristic_metrics, negative_feedback_rate
-from ragops.monitoring.judge import JudgeScores, judge_answer
 from ragops.providers.base import ChatModel
+from ragops.providers.judge import JudgeScores, judge_answer
 from ragops.store.database import Database
 from ragops.store.traces import recent_traces
 from ragops.tracing.sinks.mlflow import experiment_id
