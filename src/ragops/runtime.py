@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from ragops.config import Settings
 from ragops.guardrails.registry import GuardResources, build_guardrails
-from ragops.guardrails.vectors import SharedQueryEmbedder
 from ragops.prompts import PromptLibrary
 from ragops.providers.base import ChatModel, Embedder
+from ragops.providers.embedding_cache import SharedQueryEmbedder
 from ragops.providers.registry import build_chat_model, build_embedder
 from ragops.rag.pipeline import QueryPipeline
 from ragops.rag.searcher import Searcher, build_searcher

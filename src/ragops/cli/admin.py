@@ -14,7 +14,7 @@ from ragops.config import Settings, masked_config
 from ragops.errors import RagopsError
 
 if TYPE_CHECKING:
-    from ragops.model_checks import ProviderReport
+    from ragops.providers.model_checks import ProviderReport
 
 
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
@@ -72,7 +72,7 @@ def db_status(profile: ProfileOption = None) -> None:
 @models_app.command("list")
 def models_list(profile: ProfileOption = None) -> None:
     """The configured embedder and chat providers (in fallback order), and whether each is reachable."""
-    from ragops.model_checks import list_providers
+    from ragops.providers.model_checks import list_providers
 
     _print_reports(list_providers(settings_for(profile)), with_timings=False)
 
@@ -80,7 +80,7 @@ def models_list(profile: ProfileOption = None) -> None:
 @models_app.command("test")
 def models_test(profile: ProfileOption = None) -> None:
     """One tiny streamed chat through each chat provider and one embedding through the embedder."""
-    from ragops.model_checks import test_providers
+    from ragops.providers.model_checks import test_providers
 
     logging.getLogger("llama_cpp").setLevel(logging.ERROR)
     _print_reports(test_providers(settings_for(profile)), with_timings=True)

@@ -14,7 +14,7 @@ from ragops.config import EvaluationSettings, LLMSettings
 from ragops.prompts import example_turns, load_prompt
 from ragops.providers.base import ChatMessage, ChatModel
 from ragops.providers.registry import build_chat_model
-from ragops.structured_replies import complete_structured, read_grades
+from ragops.providers.structured_replies import complete_structured, read_grades
 
 JUDGE_METRICS = ("faithfulness", "answer_relevance", "context_precision", "context_recall", "answer_correctness")
 NEEDS_REFERENCE = frozenset({"context_recall", "answer_correctness"})

@@ -6,7 +6,7 @@ import pytest
 
 from ragops.errors import UnreadableReplyError
 from ragops.providers.base import ChatMessage
-from ragops.structured_replies import complete_structured, json_objects, read_fields, read_grades
+from ragops.providers.structured_replies import complete_structured, json_objects, read_fields, read_grades
 from tests.fakes.chat import ScriptedChatModel
 
 KEYS = ("faithfulness", "answer_relevance")
