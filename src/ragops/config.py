@@ -215,7 +215,7 @@ class PromptSettings(_Section):
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    max_question_chars: int = Field(default=2000, ge=1)
+    max_question_chars: int = Field(default=2000, ge=1, description="longer questions get 422")
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="larger requests get 413")
     require_api_key: bool = Field(
         default=False, description="always on when bound beyond loopback; keys from `ragops keys create`"

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ragops.api.auth import TokenBucketLimiter, is_loopback, require_api_key
 from ragops.api.errors import install_error_handlers
-from ragops.api.limits import BodySizeLimitMiddleware
+from ragops.api.limits import BodySizeLimitMiddleware, limit_question_length
 from ragops.api.metrics import Metrics, MetricsMiddleware
 from ragops.api.routes import documents, feedback, health, openai_compat, query, web
 from ragops.config import Settings
@@ -70,7 +70,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_labe
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     protected = [Depends(require_api_key)]
-    for router in (query.router, documents.router, feedback.router, openai_compat.router):
+    app.include_router(query.router, dependencies=[*protected, Depends(limit_question_length)])
+    for router in (documents.router, feedback.router, openai_compat.router):
         app.include_router(router, dependencies=protected)
     return app
 

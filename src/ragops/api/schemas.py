@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ragops.types import GuardOutcome, GuardStage, RetrievalMode, SearchFilters
 
-MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20
 MAX_PAGE_SIZE = 100
 MAX_COMMENT_CHARS = 2000
@@ -35,7 +34,7 @@ class FiltersRequest(BaseModel):
 class QueryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: str = Field(min_length=1, description="at most server.max_question_chars characters")
     top_k: int | None = Field(default=None, ge=1, le=MAX_TOP_K, description="passages given to the model")
     mode: RetrievalMode | None = None
     collection: str | None = Field(default=None, min_length=1, max_length=100)
