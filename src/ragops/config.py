@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ragops.errors import ConfigError
+from ragops.types import RetrievalMode
 
 DEFAULT_PROFILE = "dev"
 DEFAULT_COLLECTION = "arxiv-demo"
@@ -153,7 +154,7 @@ class ChunkingSettings(_Section):
 
 
 class RetrievalSettings(_Section):
-    mode: Literal["dense", "keyword", "hybrid"] = "hybrid"
+    mode: RetrievalMode = "hybrid"
     top_k: int = Field(default=4, ge=1, le=50, description="passages handed to the generator")
     candidates: int = Field(default=40, ge=1, le=1000, description="per-retriever depth before fusion")
     keyword_scorer: Literal["bm25", "ts_rank"] = Field(
