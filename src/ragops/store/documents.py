@@ -44,6 +44,11 @@ class DocumentRow:
     chunks: list[ChunkRow]
 
 
+def count_documents(conn: Connection, *, collection_id: int) -> int:
+    row = conn.execute("SELECT count(*) FROM documents WHERE collection_id = %s", (collection_id,)).fetchone()
+    return int(row[0]) if row else 0
+
+
 def stored_documents(
     conn: Connection, collection_id: int, keys: Sequence[DocumentKey]
 ) -> dict[DocumentKey, StoredDocument]:
@@ -122,3 +127,8 @@ def write_documents(conn: Connection, collection_id: int, documents: Sequence[Do
                             chunk.embedding,
                         )
                     )
+
+
+def analyze_chunks(conn: Connection) -> None:
+    """Refresh the planner's statistics on chunks: after a bulk load they describe a much smaller table."""
+    conn.execute("ANALYZE chunks")
