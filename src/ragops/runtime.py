@@ -61,7 +61,7 @@ class Runtime:
 @contextmanager
 def open_runtime(settings: Settings, *, with_llm: bool) -> Iterator[Runtime]:
     """Database + embedder (+ LLM) + the tracer; everything is closed on exit (trace export bounded)."""
-    db = open_database(settings)
+    db = open_database(settings.database, settings.pgdata)
     try:
         embedder = build_embedder(settings.embedder)
         llm = build_chat_model(settings.llm) if with_llm else None
