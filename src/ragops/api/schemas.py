@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ragops.store.catalog import CollectionSummary, DocumentSummary
 from ragops.types import GuardOutcome, GuardStage, RetrievalMode, SearchFilters
 
 MAX_TOP_K = 20
@@ -131,18 +133,11 @@ class JobResponse(BaseModel):
     finished_at: datetime | None
 
 
-class DocumentResponse(BaseModel):
-    id: int
-    collection: str
-    source: str
-    source_id: str
-    title: str
-    uri: str | None
-    published: date | None
-    metadata: dict[str, Any]
-    chunks: int
-    created_at: datetime
-    updated_at: datetime
+# The store's summaries are the response bodies: their fields are written once, there. A subclass gives each
+# its name by direction in the OpenAPI schema.
+@dataclass(frozen=True)
+class DocumentResponse(DocumentSummary):
+    """A stored document, with how many chunks it has."""
 
 
 class DocumentPage(BaseModel):
@@ -152,11 +147,9 @@ class DocumentPage(BaseModel):
     offset: int
 
 
-class CollectionResponse(BaseModel):
-    name: str
-    documents: int
-    chunks: int
-    embedder_id: str | None
+@dataclass(frozen=True)
+class CollectionResponse(CollectionSummary):
+    """A collection, with its size and the embedder that built its vectors."""
 
 
 class FeedbackRequest(BaseModel):
