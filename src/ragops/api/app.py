@@ -17,6 +17,8 @@ from ragops.config import Settings
 from ragops.errors import ConfigError
 from ragops.ingest.worker import IngestionWorker
 from ragops.runtime import Runtime, open_runtime
+from ragops.services.catalog import CatalogService
+from ragops.services.feedback import FeedbackService
 from ragops.store.api_keys import active_key_count
 
 API_DESCRIPTION = (
@@ -49,6 +51,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_labe
                 _check_keys_exist(opened)
             # The app's own settings govern answering, also over a shared runtime.
             app.state.pipeline = opened.pipeline(settings)
+            app.state.catalog = CatalogService(opened.db)
+            app.state.feedback = FeedbackService(opened.db)
             worker = IngestionWorker(opened.db, opened.embedder, settings.chunking, settings.server.upload_queue_size)
             worker.start()
             app.state.worker = worker
