@@ -32,13 +32,19 @@ class ChunkRow:
 
 
 @dataclass(frozen=True)
-class DocumentRow:
+class DocumentFields:
+    """What a stored document says about itself: written by ingestion, read back by the catalog and the API."""
+
     source: str
     source_id: str
     title: str
     uri: str | None
     published: date | None
     metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentRow(DocumentFields):
     content_hash: str
     text_hash: str
     chunks: list[ChunkRow]
