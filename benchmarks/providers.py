@@ -13,11 +13,11 @@ import statistics
 import time
 
 from ragops.config import LlamaCppChatSettings, OllamaChatSettings, RetrySettings
+from ragops.prompts import load_prompt
 from ragops.providers.base import ChatMessage, ChatModel, Completion, TextDelta
 from ragops.providers.fallback import FallbackChatModel
 from ragops.providers.llama_cpp import LlamaCppChatModel
 from ragops.providers.ollama import OllamaChatModel
-from ragops.rag.prompts import load_prompt
 
 MAX_TOKENS = 32
 

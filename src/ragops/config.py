@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ragops.errors import ConfigError
+from ragops.types import RetrievalMode
 
 DEFAULT_PROFILE = "dev"
 DEFAULT_COLLECTION = "arxiv-demo"
@@ -183,7 +184,7 @@ class ChunkingSettings(_Section):
 
 
 class RetrievalSettings(_Section):
-    mode: Literal["dense", "keyword", "hybrid"] = "hybrid"
+    mode: RetrievalMode = "hybrid"
     top_k: int = Field(default=4, ge=1, le=50, description="passages handed to the generator")
     candidates: int = Field(default=40, ge=1, le=1000, description="per-retriever depth before fusion")
     keyword_scorer: Literal["bm25", "ts_rank"] = Field(
@@ -245,7 +246,7 @@ class PromptSettings(_Section):
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    max_question_chars: int = Field(default=2000, ge=1)
+    max_question_chars: int = Field(default=2000, ge=1, description="longer questions get 422")
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="larger requests get 413")
     require_api_key: bool = Field(
         default=False, description="always on when bound beyond loopback; keys from `ragops keys create`"

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from ragops.config import Settings
 from ragops.guardrails.registry import GuardResources, build_guardrails
-from ragops.guardrails.vectors import SharedQueryEmbedder
+from ragops.prompts import PromptLibrary
 from ragops.providers.base import ChatModel, Embedder
+from ragops.providers.embedding_cache import SharedQueryEmbedder
 from ragops.providers.registry import build_chat_model, build_embedder
 from ragops.rag.pipeline import QueryPipeline
-from ragops.rag.prompts import PromptLibrary
 from ragops.rag.searcher import Searcher, build_searcher
 from ragops.store.database import Database, open_database
 from ragops.tracing.sinks.registry import build_tracer
@@ -62,7 +62,7 @@ class Runtime:
 @contextmanager
 def open_runtime(settings: Settings, *, with_llm: bool) -> Iterator[Runtime]:
     """Database + embedder (+ LLM) + the tracer; everything is closed on exit (trace export bounded)."""
-    db = open_database(settings)
+    db = open_database(settings.database, settings.pgdata)
     try:
         embedder = build_embedder(settings.embedder)
         llm = build_chat_model(settings.llm) if with_llm else None

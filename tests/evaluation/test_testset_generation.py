@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from ragops.cli import app
 from ragops.evaluation.manifest import manifest_path
 from ragops.evaluation.testset import items_sha256, load_testset
-from ragops.rag.prompts import load_prompt
+from ragops.prompts import load_prompt
 from ragops.runtime import Runtime
 from ragops.store.collections import require_collection
 from ragops.store.sampling import corpus_fingerprint, sample_chunks

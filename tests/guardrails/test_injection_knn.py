@@ -14,8 +14,8 @@ from ragops.guardrails.exemplars import ExemplarVote, load_exemplars
 from ragops.guardrails.injection import InjectionGuard, injection_score
 from ragops.guardrails.policies import run_policies
 from ragops.guardrails.registry import GuardResources, build_policies
-from ragops.guardrails.vectors import SharedQueryEmbedder
 from ragops.providers.base import Embedder
+from ragops.providers.embedding_cache import SharedQueryEmbedder
 from ragops.runtime import Runtime
 
 

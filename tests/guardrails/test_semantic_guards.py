@@ -15,7 +15,6 @@ from ragops.guardrails.grounding import (
 )
 from ragops.guardrails.registry import GuardResources, build_policies
 from ragops.guardrails.topics import DeniedTopicsGuard
-from ragops.rag.prompts import load_prompt
 from ragops.runtime import Runtime
 
 PASSAGES = [
@@ -109,8 +108,7 @@ def test_grounded_answer_passes_and_invented_one_is_flagged(runtime: Runtime) ->
 
 def test_llm_judge_gives_a_verdict_per_claim(runtime: Runtime) -> None:
     assert runtime.llm is not None
-    template = load_prompt("grounding_judge")
-    judge = JudgeSupport(runtime.llm, lambda passages, claim: template.render(passages=passages, claim=claim))
+    judge = JudgeSupport(runtime.llm)
     verdicts = judge(["Dense retrieval uses a dual encoder.", "BM25 was invented in 2021 by OpenAI."], PASSAGES)
     assert len(verdicts) == 2
     assert set(verdicts) <= {0.0, 1.0}

@@ -9,7 +9,7 @@ import yaml
 
 from ragops.config import PIPELINE_SECTIONS, OpenAIChatSettings, Settings, load_settings, with_pipeline_config
 from ragops.errors import ConfigError
-from ragops.rag.prompts import PromptLibrary, builtin_prompt_names
+from ragops.prompts import PromptLibrary, builtin_prompt_names
 from ragops.registry.version import CONFIG_FILE, PROMPTS_DIR, VersionManifest, version_settings, write_version
 
 CONFS = Path(__file__).parents[2] / "confs"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -10,35 +11,29 @@ from ragops.api.metrics import Metrics
 from ragops.config import Settings
 from ragops.ingest.worker import IngestionWorker
 from ragops.rag.pipeline import QueryPipeline
+from ragops.services.catalog import CatalogService
+from ragops.services.feedback import FeedbackService
 from ragops.store.database import Database
 
 
-def get_pipeline(request: Request) -> QueryPipeline:
-    pipeline: QueryPipeline = request.app.state.pipeline
-    return pipeline
+def _app_state(name: str) -> Callable[[Request], Any]:
+    """A dependency handing over `app.state.<name>`; the Annotated type it stands in says what that is."""
 
+    def dependency(request: Request) -> Any:
+        return getattr(request.app.state, name)
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return dependency
 
 
 def get_database(request: Request) -> Database:
-    return get_pipeline(request).db
+    pipeline: QueryPipeline = request.app.state.pipeline
+    return pipeline.db
 
 
-def get_worker(request: Request) -> IngestionWorker:
-    worker: IngestionWorker = request.app.state.worker
-    return worker
-
-
-def get_metrics(request: Request) -> Metrics:
-    metrics: Metrics = request.app.state.metrics
-    return metrics
-
-
-PipelineDep = Annotated[QueryPipeline, Depends(get_pipeline)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+PipelineDep = Annotated[QueryPipeline, Depends(_app_state("pipeline"))]
+SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]
 DatabaseDep = Annotated[Database, Depends(get_database)]
-WorkerDep = Annotated[IngestionWorker, Depends(get_worker)]
-MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+WorkerDep = Annotated[IngestionWorker, Depends(_app_state("worker"))]
+CatalogDep = Annotated[CatalogService, Depends(_app_state("catalog"))]
+FeedbackDep = Annotated[FeedbackService, Depends(_app_state("feedback"))]
+MetricsDep = Annotated[Metrics, Depends(_app_state("metrics"))]

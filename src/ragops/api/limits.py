@@ -1,12 +1,16 @@
-"""Request body size limit, enforced on the declared Content-Length and on the bytes actually received."""
+"""Request limits: the body size (on the declared Content-Length and on the bytes actually received) and the
+question's length, both from `server` settings."""
 
 from __future__ import annotations
 
 import json
 
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ragops.api.deps import SettingsDep
 from ragops.api.errors import problem_body
 
 
@@ -55,3 +59,18 @@ class BodySizeLimitMiddleware:
         headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+async def limit_question_length(request: Request, settings: SettingsDep) -> None:
+    """A body `question` longer than `server.max_question_chars` is a 422 naming the field, as a schema check is."""
+    try:
+        body = await request.json()  # Starlette keeps the parsed body: this reads the one the route validates
+    except ValueError:
+        return  # not JSON: the route's schema reports that
+    question = body.get("question") if isinstance(body, dict) else None
+    limit = settings.server.max_question_chars
+    if isinstance(question, str) and len(question) > limit:
+        message = f"String should have at most {limit} characters"  # pydantic's own wording for max_length
+        raise RequestValidationError(
+            [{"type": "string_too_long", "loc": ("body", "question"), "msg": message, "ctx": {"max_length": limit}}]
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -9,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ragops.config import Settings
 from ragops.rag.query import resolve_query
+from ragops.store.catalog import CollectionSummary, DocumentSummary
 from ragops.types import Query, RetrievalMode, SearchFilters
 
-MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20
 MAX_PAGE_SIZE = 100
 MAX_COMMENT_CHARS = 2000
@@ -37,7 +38,7 @@ class FiltersRequest(BaseModel):
 class QueryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: str = Field(min_length=1, description="at most server.max_question_chars characters")
     top_k: int | None = Field(default=None, ge=1, le=MAX_TOP_K, description="passages given to the model")
     mode: RetrievalMode | None = None
     collection: str | None = Field(default=None, min_length=1, max_length=100)
@@ -107,18 +108,11 @@ class JobResponse(BaseModel):
     finished_at: datetime | None
 
 
-class DocumentResponse(BaseModel):
-    id: int
-    collection: str
-    source: str
-    source_id: str
-    title: str
-    uri: str | None
-    published: date | None
-    metadata: dict[str, Any]
-    chunks: int
-    created_at: datetime
-    updated_at: datetime
+# The store's summaries are the response bodies: their fields are written once, there. A subclass gives each
+# its name by direction in the OpenAPI schema.
+@dataclass(frozen=True)
+class DocumentResponse(DocumentSummary):
+    """A stored document, with how many chunks it has."""
 
 
 class DocumentPage(BaseModel):
@@ -128,11 +122,9 @@ class DocumentPage(BaseModel):
     offset: int
 
 
-class CollectionResponse(BaseModel):
-    name: str
-    documents: int
-    chunks: int
-    embedder_id: str | None
+@dataclass(frozen=True)
+class CollectionResponse(CollectionSummary):
+    """A collection, with its size and the embedder that built its vectors."""
 
 
 class FeedbackRequest(BaseModel):

@@ -14,7 +14,7 @@ from ragops.config import Settings, masked_config
 from ragops.errors import RagopsError
 
 if TYPE_CHECKING:
-    from ragops.model_checks import ProviderReport
+    from ragops.providers.model_checks import ProviderReport
 
 
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
@@ -42,16 +42,11 @@ def config_show(
 @db_app.command("status")
 def db_status(profile: ProfileOption = None) -> None:
     """Server location, schema version, and per-collection counts."""
-    from ragops.store.database import open_database
     from ragops.store.status import database_status
 
-    settings = settings_for(profile)
     try:
-        db = open_database(settings)
-        try:
+        with database(settings_for(profile)) as db:
             status = database_status(db)
-        finally:
-            db.close()
     except RagopsError as exc:
         fail(exc)
     console.print(f"[bold]server[/]   {status.location} (PostgreSQL {status.server_version})")
@@ -72,7 +67,7 @@ def db_status(profile: ProfileOption = None) -> None:
 @models_app.command("list")
 def models_list(profile: ProfileOption = None) -> None:
     """The configured embedder and chat providers (in fallback order), and whether each is reachable."""
-    from ragops.model_checks import list_providers
+    from ragops.providers.model_checks import list_providers
 
     _print_reports(list_providers(settings_for(profile)), with_timings=False)
 
@@ -80,7 +75,7 @@ def models_list(profile: ProfileOption = None) -> None:
 @models_app.command("test")
 def models_test(profile: ProfileOption = None) -> None:
     """One tiny streamed chat through each chat provider and one embedding through the embedder."""
-    from ragops.model_checks import test_providers
+    from ragops.providers.model_checks import test_providers
 
     logging.getLogger("llama_cpp").setLevel(logging.ERROR)
     _print_reports(test_providers(settings_for(profile)), with_timings=True)
@@ -134,7 +129,7 @@ def keys_create(
 
     if not name.strip():
         fail(ValueError("--name is empty: name the key after who uses it"))
-    with database(profile) as db, db.connection() as conn:
+    with database(settings_for(profile)) as db, db.connection() as conn:
         try:
             key, secret = create_key(conn, name.strip())
         except RagopsError as exc:
@@ -148,7 +143,7 @@ def keys_list(profile: ProfileOption = None) -> None:
     """API keys: name, prefix, created, last used, revoked."""
     from ragops.store.api_keys import list_keys
 
-    with database(profile) as db, db.connection() as conn:
+    with database(settings_for(profile)) as db, db.connection() as conn:
         found = list_keys(conn)
     table = Table("name", "prefix", "created", "last used", "status")
     for key in found:
@@ -167,7 +162,7 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="the key's name")], pro
     """Revoke an API key: requests with it fail from now on."""
     from ragops.store.api_keys import revoke_key
 
-    with database(profile) as db, db.connection() as conn:
+    with database(settings_for(profile)) as db, db.connection() as conn:
         try:
             revoke_key(conn, name)
         except RagopsError as exc:

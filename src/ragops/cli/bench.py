@@ -49,7 +49,7 @@ def bench_guardrails_command(
     guard, and the latency the whole guard layer adds to a request."""
     from ragops.guardrails.bench import bench_grounding, bench_guardrails, bench_layer, load_grounding_set, load_testset
     from ragops.guardrails.registry import build_guardrails, build_policies
-    from ragops.guardrails.vectors import SharedQueryEmbedder
+    from ragops.providers.embedding_cache import SharedQueryEmbedder
 
     settings = settings_for(profile)
     try:

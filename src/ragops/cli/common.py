@@ -39,11 +39,12 @@ def fail(exc: Exception) -> NoReturn:
 
 
 @contextmanager
-def database(profile: str | None) -> Iterator[Database]:
+def database(settings: Settings) -> Iterator[Database]:
+    """The settings' database, closed on exit; failing to open it ends the command with the reason."""
     from ragops.store.database import open_database
 
     try:
-        db = open_database(settings_for(profile))
+        db = open_database(settings.database, settings.pgdata)
     except RagopsError as exc:
         fail(exc)
     try:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ragops.cli.common import ProfileOption, app, console, fail, settings_for
+from ragops.cli.common import ProfileOption, app, console, database, fail, settings_for
 from ragops.errors import RagopsError
 
 traces_app = typer.Typer(help="Traces of answers and ingestion runs.", no_args_is_help=True)
@@ -43,18 +43,13 @@ def traces_list(
     profile: ProfileOption = None,
 ) -> None:
     """Recent traces (from the `traces` table, written by the postgres sink)."""
-    from ragops.store.database import open_database
     from ragops.store.traces import recent_traces
 
     settings = settings_for(profile)
     window = _window(since)
     try:
-        db = open_database(settings)
-        try:
-            with db.connection() as conn:
-                rows = recent_traces(conn, datetime.now(UTC) - window, limit)
-        finally:
-            db.close()
+        with database(settings) as db, db.connection() as conn:
+            rows = recent_traces(conn, datetime.now(UTC) - window, limit)
     except RagopsError as exc:
         fail(exc)
     table = Table("trace id", "started (UTC)", "name", "ms", "status", "summary")
@@ -79,7 +74,6 @@ def traces_show(
     profile: ProfileOption = None,
 ) -> None:
     """One trace as a tree of spans with timings and key attributes."""
-    from ragops.store.database import open_database
     from ragops.store.traces import MIN_PREFIX, find_trace
     from ragops.tracing.render import trace_tree
     from ragops.tracing.sinks.postgres import finished_trace
@@ -88,12 +82,8 @@ def traces_show(
     if len(trace_id.strip()) < MIN_PREFIX:
         fail(ValueError(f"give at least {MIN_PREFIX} characters of the trace id (see `ragops traces list`)"))
     try:
-        db = open_database(settings)
-        try:
-            with db.connection() as conn:
-                found = find_trace(conn, trace_id.strip().lower())
-        finally:
-            db.close()
+        with database(settings) as db, db.connection() as conn:
+            found = find_trace(conn, trace_id.strip().lower())
     except RagopsError as exc:
         fail(exc)
     if not found:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ragops.cli.common import ProfileOption, app, errors, fail, settings_for
+from ragops.cli.common import ProfileOption, app, database, errors, fail, settings_for
 from ragops.config import Settings
 from ragops.errors import RagopsError
 
@@ -57,15 +57,10 @@ def serve(
 
 def _require_active_key(settings: Settings) -> None:
     from ragops.store.api_keys import active_key_count
-    from ragops.store.database import open_database
 
     try:
-        db = open_database(settings)
-        try:
-            with db.connection() as conn:
-                count = active_key_count(conn)
-        finally:
-            db.close()
+        with database(settings) as db, db.connection() as conn:
+            count = active_key_count(conn)
     except RagopsError as exc:
         fail(exc)
     if count == 0:

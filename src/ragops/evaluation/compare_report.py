@@ -49,10 +49,6 @@ def write_compare_report(a: EvalRun, b: EvalRun, out: Path) -> Path:
     return out
 
 
-def _image(title: str, png: str) -> str:
-    return f'<h3>{html.escape(title)}</h3>\n<img alt="{html.escape(title)}" src="data:image/png;base64,{png}">'
-
-
 def _metric_row(delta: MetricDelta, a: EvalRun, b: EvalRun) -> str:
     css = {True: "better", False: "worse", None: ""}[delta.b_is_better]
     change = "" if delta.delta is None else f"{delta.delta:+.4g}"

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 
 from ragops.config import ModelPrice, Settings
 from ragops.errors import ProviderError, RagopsError, UnreadableReplyError
-from ragops.evaluation.judge import AnswerJudge, build_judge
 from ragops.evaluation.metrics import hit_at_k, mrr_at_k, ndcg_at_k, percentile, recall_at_k, token_f1
 from ragops.evaluation.testset import TestItem, chunk_key
+from ragops.providers.judge import AnswerJudge, build_judge
 from ragops.rag.pipeline import QueryPipeline
 from ragops.rag.query import resolve_query
 from ragops.runtime import Runtime

@@ -20,12 +20,12 @@ from ragops.errors import ConfigError, ProviderError, UnreadableReplyError
 from ragops.evaluation.manifest import TestsetManifest, write_manifest
 from ragops.evaluation.question_filters import drop_reason, is_near_duplicate, normalised
 from ragops.evaluation.testset import TestItem, chunk_key, items_sha256, save_testset
+from ragops.prompts import example_turns, load_prompt
 from ragops.providers.base import ChatMessage, ChatModel, Embedder
-from ragops.rag.prompts import example_turns, load_prompt
+from ragops.providers.structured_replies import complete_structured, read_fields
 from ragops.store.collections import require_collection
 from ragops.store.database import Database
 from ragops.store.sampling import CorpusFingerprint, SampledChunk, corpus_fingerprint, sample_chunks
-from ragops.structured_replies import complete_structured, read_fields
 
 log = logging.getLogger(__name__)
 

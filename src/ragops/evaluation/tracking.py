@@ -13,7 +13,7 @@ from ragops.config import PIPELINE_SECTIONS, Settings, masked_config
 from ragops.evaluation.manifest import read_manifest
 from ragops.evaluation.runner import EvalResult
 from ragops.evaluation.testset import items_sha256
-from ragops.rag.prompts import PromptLibrary
+from ragops.prompts import PromptLibrary
 from ragops.tracing.sinks.mlflow import experiment_id
 
 ITEMS_TABLE = "eval_items.json"

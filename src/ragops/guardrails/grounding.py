@@ -9,7 +9,8 @@ import numpy as np
 
 from ragops.guardrails.base import Detection
 from ragops.lexical import best_coverage, content_stems, is_claim, split_sentences
-from ragops.providers.base import ChatMessage, ChatModel, Embedder
+from ragops.providers.base import ChatModel, Embedder
+from ragops.providers.judge import numbered_passages, supports_claim
 
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 MAX_REASONS = 3
@@ -54,19 +55,12 @@ class EmbeddingSupport:
 class JudgeSupport:
     """Support of a claim = 1 when the chat model answers SUPPORTED for it, else 0 (one call per claim)."""
 
-    def __init__(self, llm: ChatModel, render_prompt: Callable[[str, str], str]) -> None:
+    def __init__(self, llm: ChatModel) -> None:
         self.llm = llm
-        self.render_prompt = render_prompt
 
     def __call__(self, claims: Sequence[str], passages: Sequence[str]) -> list[float]:
-        context = "\n\n".join(f"[{n}] {p}" for n, p in enumerate(passages, start=1))
-        verdicts = []
-        for claim in claims:
-            reply = self.llm.complete(
-                [ChatMessage("user", self.render_prompt(context, claim))], max_tokens=4, temperature=0.0
-            )
-            verdicts.append(0.0 if "UNSUPPORTED" in reply.text.upper() else 1.0)
-        return verdicts
+        context = numbered_passages(passages)
+        return [1.0 if supports_claim(self.llm, passages=context, claim=claim) else 0.0 for claim in claims]
 
 
 class GroundingGuard:

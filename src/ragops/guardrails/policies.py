@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ragops.config import GuardAction
 from ragops.guardrails.base import Guard
@@ -75,15 +73,13 @@ def run_policies(
     return Screened(text, verdicts)
 
 
-@dataclass
+@dataclass(frozen=True)
 class GuardrailLayer:
-    """The guard policies of each stage, built once; counts blocks for the metrics exporter."""
+    """The guard policies of each stage, built once; blocks are counted in Prometheus (ragops_guard_blocks)."""
 
     input: Sequence[GuardPolicy] = ()
     chunks: Sequence[GuardPolicy] = ()
     output: Sequence[GuardPolicy] = ()
-    blocks: Counter[tuple[GuardStage, str]] = field(default_factory=Counter)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def check_input(self, question: str) -> Screened:
         return self._counted(run_policies(self.input, question, "input"))
@@ -114,20 +110,10 @@ class GuardrailLayer:
                 )
             )
             if outcome == "blocked":
-                self._count("chunks", policy.name, len(hits))
+                record_guard_block(policy.name, "chunks", len(hits))
         return kept, verdicts
-
-    def block_counts(self) -> dict[str, int]:
-        """'stage/guard' -> requests (or chunks) blocked since start."""
-        with self._lock:
-            return {f"{stage}/{name}": n for (stage, name), n in self.blocks.items()}
 
     def _counted(self, screened: Screened) -> Screened:
         if screened.blocked_by is not None:
-            self._count(screened.blocked_by.stage, screened.blocked_by.guard)
+            record_guard_block(screened.blocked_by.guard, screened.blocked_by.stage)
         return screened
-
-    def _count(self, stage: GuardStage, name: str, n: int = 1) -> None:
-        with self._lock:
-            self.blocks[(stage, name)] += n
-        record_guard_block(name, stage, n)

@@ -79,10 +79,7 @@ def _grounding(settings: GroundingGuardSettings, resources: GuardResources, stag
     if settings.method == "llm_judge":
         if resources.llm is None:
             raise ConfigError("guardrails grounding method llm_judge needs the LLM: open the runtime with it")
-        from ragops.rag.prompts import load_prompt  # prompts live with the other prompt files
-
-        template = load_prompt("grounding_judge")
-        support = JudgeSupport(resources.llm, lambda passages, claim: template.render(passages=passages, claim=claim))
+        support = JudgeSupport(resources.llm)
     elif settings.method == "embedding":
         support = EmbeddingSupport(resources.require_embedder(settings.kind))
     else:

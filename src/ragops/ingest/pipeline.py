@@ -84,7 +84,7 @@ def ingest_documents(
             counts.documents_seen = len(documents) + counts.documents_failed
             with db.connection() as conn:
                 pending = _plan(conn, target.id, documents, counts)
-                stored_count = _document_count(conn, target.id)
+                stored_count = documents_repo.count_documents(conn, collection_id=target.id)
             if on_progress:
                 on_progress(len(documents) - len(pending), 0, len(documents))
             bulk = len(pending) >= BULK_LOAD_MIN_DOCUMENTS and len(pending) >= stored_count
@@ -103,7 +103,7 @@ def ingest_documents(
             with db.connection() as conn:
                 collections_repo.ensure_vector_index(conn, target)
                 if bulk:
-                    conn.execute("ANALYZE chunks")
+                    documents_repo.analyze_chunks(conn)
                 runs_repo.finish_run(conn, run_id, counts)
         except BaseException as exc:  # Ctrl-C included: record why the run ended, then let it propagate
             _record_failure(db, run_id, counts, exc)
@@ -231,11 +231,6 @@ def _chunks(document: SourceDocument, embedder: Embedder, chunking: ChunkingSett
 def _embedding_input(title: str, text: str) -> str:
     """What gets embedded: the title gives a passage its topic."""
     return f"{title}\n{text}" if title else text
-
-
-def _document_count(conn: Connection, collection_id: int) -> int:
-    row = conn.execute("SELECT count(*) FROM documents WHERE collection_id = %s", (collection_id,)).fetchone()
-    return int(row[0]) if row else 0
 
 
 def _record_failure(db: Database, run_id: int, counts: runs_repo.RunCounts, exc: BaseException) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ragops.store.connection import Connection
+from ragops.store.feedback import RatingCounts
 from ragops.store.traces import TraceRow
 
 LATENCY_OUTLIER_FACTOR = 3.0  # slower than 3x the median: a stall, not ordinary variation
@@ -67,16 +67,9 @@ def heuristic_metrics(samples: list[AnswerSample]) -> dict[str, float | None]:
     }
 
 
-def negative_feedback_rate(conn: Connection, since: datetime, until: datetime) -> float | None:
-    """Share of ratings in the window that are negative; None without a feedback table or ratings."""
-    exists = conn.execute("SELECT to_regclass('feedback') IS NOT NULL").fetchone()
-    if not exists or not exists[0]:
-        return None
-    row: Any = conn.execute(
-        "SELECT count(*) FILTER (WHERE rating < 0), count(*) FROM feedback WHERE created_at BETWEEN %s AND %s",
-        (since, until),
-    ).fetchone()
-    return _rate(row[0], row[1])
+def negative_feedback_rate(ratings: RatingCounts) -> float | None:
+    """Share of the ratings that are negative; None without ratings."""
+    return _rate(ratings.negative, ratings.total)
 
 
 def _is_empty(sample: AnswerSample) -> bool:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from ragops.errors import ProviderError, UnreadableReplyError
 from ragops.monitoring.heuristics import AnswerSample, answer_sample, heuristic_metrics, negative_feedback_rate
-from ragops.monitoring.judge import JudgeScores, judge_answer
 from ragops.providers.base import ChatModel
+from ragops.providers.judge import JudgeScores, judge_answer
 from ragops.store.database import Database
+from ragops.store.feedback import rating_counts
 from ragops.store.traces import recent_traces
 from ragops.tracing.sinks.mlflow import experiment_id
 
@@ -47,7 +48,7 @@ def run_monitoring(
     with db.connection() as conn:
         rows = recent_traces(conn, since, MAX_TRACES, name="answer", until=until)
         samples = [answer_sample(row) for row in rows]
-        feedback = negative_feedback_rate(conn, since, until)
+        feedback = negative_feedback_rate(rating_counts(conn, since=since, until=until))
     result = MonitoringResult(since, until, heuristic_metrics(samples))
     result.metrics["negative_feedback_rate"] = feedback
     result.latencies_ms = [s.duration_ms for s in samples if not s.failed]

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from ragops.config import ExpansionSettings
 from ragops.errors import ProviderError
+from ragops.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.providers.base import ChatMessage, ChatModel
-from ragops.rag.prompts import BUILTIN_PROMPTS, PromptLibrary
 
 log = logging.getLogger(__name__)
 

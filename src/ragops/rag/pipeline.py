@@ -12,13 +12,13 @@ from dataclasses import dataclass, field, replace
 from ragops.config import AnswerSettings, ContextSettings, LLMSettings, RetrievalSettings
 from ragops.errors import ProviderError
 from ragops.guardrails.policies import GuardrailLayer, refusal
+from ragops.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
 from ragops.rag.attribution import AttributedAnswer, attribute_answer, fill_answer
 from ragops.rag.citations import check_citations
 from ragops.rag.context import Context, assemble_context
 from ragops.rag.degeneration import STOP_SEQUENCES, cut_repetition, is_looping, strip_leakage
 from ragops.rag.extractive import extractive_answer
-from ragops.rag.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.rag.retrieval import Retrieval
 from ragops.rag.searcher import Searcher
 from ragops.store.collections import Collection

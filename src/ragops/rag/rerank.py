@@ -12,8 +12,8 @@ import numpy as np
 
 from ragops.config import RerankSettings
 from ragops.errors import ConfigError, ProviderError
+from ragops.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.providers.base import ChatMessage, ChatModel, Embedder
-from ragops.rag.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.store.database import Database
 from ragops.store.search import chunk_embeddings
 from ragops.types import Candidate

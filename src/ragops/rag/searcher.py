@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from ragops.config import ExpansionSettings, RerankSettings, RetrievalSettings
+from ragops.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.providers.base import ChatModel, Embedder
 from ragops.rag.expansion import ExpandedQuery, expand_query, is_expansion_enabled
-from ragops.rag.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.rag.rerank import RerankDeps, Reranker, build_reranker
 from ragops.rag.retrieval import Retrieval, retrieve
 from ragops.rag.self_query import extract_filters

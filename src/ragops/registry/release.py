@@ -16,7 +16,7 @@ from ragops.config import Settings, with_pipeline_config
 from ragops.evaluation.runner import EvalResult, ItemResult, evaluate_runtime
 from ragops.evaluation.testset import TestItem, read_items
 from ragops.evaluation.tracking import log_evaluation
-from ragops.rag.prompts import PromptLibrary
+from ragops.prompts import PromptLibrary
 from ragops.rag.query import resolve_query
 from ragops.registry.gates import Gate, beats, gates
 from ragops.registry.models import (

@@ -24,7 +24,7 @@ from ragops.config import (
     with_pipeline_config,
 )
 from ragops.errors import ConfigError
-from ragops.rag.prompts import PromptLibrary
+from ragops.prompts import PromptLibrary
 
 _Provider = TypeVar("_Provider", bound=BaseModel)
 VERSION_ARTIFACT = "pipeline"  # the version folder's name among the registered model's artifacts

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from psycopg import sql
 
 from ragops.errors import NotFoundError
 from ragops.store.connection import Connection
+from ragops.store.documents import DocumentFields
 
-_SELECT_DOCUMENTS = sql.SQL(
-    "SELECT d.id, c.name, d.source, d.source_id, d.title, d.uri, d.published, d.metadata, d.created_at,"
+_SELECT_DOCUMENTS = sql.SQL(  # in DocumentSummary's field order: DocumentFields first
+    "SELECT d.source, d.source_id, d.title, d.uri, d.published, d.metadata, d.id, c.name, d.created_at,"
     " d.updated_at, (SELECT count(*) FROM chunks k WHERE k.document_id = d.id)"
     " FROM documents d JOIN collections c ON c.id = d.collection_id"
 )
@@ -23,15 +23,9 @@ _MATCHING = sql.SQL(
 
 
 @dataclass(frozen=True)
-class DocumentSummary:
+class DocumentSummary(DocumentFields):
     id: int
     collection: str
-    source: str
-    source_id: str
-    title: str
-    uri: str | None
-    published: date | None
-    metadata: dict[str, Any]
     created_at: datetime
     updated_at: datetime
     chunks: int

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ragops.config import Settings
+from ragops.config import DatabaseSettings
 from ragops.errors import StoreError
 from ragops.store.connection import Connection
 from ragops.store.migrations import migrate
@@ -41,17 +42,17 @@ class Database:
         self.pool.close()
 
 
-def open_database(settings: Settings) -> Database:
-    """Start or reach the configured server, apply migrations, open the pool."""
-    if settings.database.url is not None:
-        url, is_embedded = settings.database.url.get_secret_value(), False
+def open_database(settings: DatabaseSettings, pgdata: Path) -> Database:
+    """Reach `settings.url`, or start the embedded server on `pgdata` without one; migrate; open the pool."""
+    if settings.url is not None:
+        url, is_embedded = settings.url.get_secret_value(), False
         location = _describe(url)
     else:
-        url, is_embedded = start_embedded_server(settings.pgdata), True
-        location = f"embedded PostgreSQL in {settings.pgdata}"
+        url, is_embedded = start_embedded_server(pgdata), True
+        location = f"embedded PostgreSQL in {pgdata}"
     try:
         # pgvector's types can only be registered once the extension exists: migrate first.
-        with psycopg.connect(url, connect_timeout=int(settings.database.connect_timeout_s)) as conn:
+        with psycopg.connect(url, connect_timeout=int(settings.connect_timeout_s)) as conn:
             conn.autocommit = True
             migrate(conn)
     except psycopg.OperationalError as exc:
@@ -60,16 +61,16 @@ def open_database(settings: Settings) -> Database:
         ) from exc
     pool: ConnectionPool[Connection] = ConnectionPool(
         url,
-        min_size=settings.database.pool_min_size,
-        max_size=settings.database.pool_max_size,
-        timeout=settings.database.connect_timeout_s,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        timeout=settings.connect_timeout_s,
         configure=register_vector,
         kwargs={"autocommit": True},  # explicit conn.transaction() blocks wherever atomicity matters
         check=ConnectionPool.check_connection,  # a server restart must not hand out dead connections
         open=False,
         name="ragops",
     )
-    pool.open(wait=True, timeout=settings.database.connect_timeout_s)
+    pool.open(wait=True, timeout=settings.connect_timeout_s)
     return Database(pool=pool, location=location, is_embedded=is_embedded)
 
 

@@ -32,16 +32,27 @@ class ChunkRow:
 
 
 @dataclass(frozen=True)
-class DocumentRow:
+class DocumentFields:
+    """What a stored document says about itself: written by ingestion, read back by the catalog and the API."""
+
     source: str
     source_id: str
     title: str
     uri: str | None
     published: date | None
     metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentRow(DocumentFields):
     content_hash: str
     text_hash: str
     chunks: list[ChunkRow]
+
+
+def count_documents(conn: Connection, *, collection_id: int) -> int:
+    row = conn.execute("SELECT count(*) FROM documents WHERE collection_id = %s", (collection_id,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def stored_documents(
@@ -122,3 +133,8 @@ def write_documents(conn: Connection, collection_id: int, documents: Sequence[Do
                             chunk.embedding,
                         )
                     )
+
+
+def analyze_chunks(conn: Connection) -> None:
+    """Refresh the planner's statistics on chunks: after a bulk load they describe a much smaller table."""
+    conn.execute("ANALYZE chunks")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
-from ragops.api.deps import DatabaseDep, SettingsDep, WorkerDep
+from ragops.api.deps import CatalogDep, SettingsDep, WorkerDep
 from ragops.api.schemas import (
     MAX_PAGE_SIZE,
     CollectionResponse,
@@ -19,8 +19,7 @@ from ragops.api.schemas import (
 )
 from ragops.errors import IngestError, UnsupportedFormatError
 from ragops.ingest.sources.uploads import READERS, upload_reader
-from ragops.store import catalog
-from ragops.store import jobs as jobs_repo
+from ragops.store.catalog import DocumentSummary
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
@@ -46,45 +45,40 @@ def upload_document(
 
 
 @router.get("/jobs/{job_id}", response_model=JobResponse, responses=_ERRORS)
-def get_job(job_id: int, db: DatabaseDep) -> JobResponse:
+def get_job(job_id: int, catalog: CatalogDep) -> JobResponse:
     """An ingestion job: status, progress, the stored document or the error."""
-    with db.connection() as conn:
-        return JobResponse(**asdict(jobs_repo.get_job(conn, job_id)))
+    return JobResponse(**asdict(catalog.get_job(job_id)))
 
 
 @router.get("/documents", response_model=DocumentPage, responses=_ERRORS)
 def list_documents(
-    db: DatabaseDep,
+    catalog: CatalogDep,
     collection: Annotated[str | None, Query(max_length=100)] = None,
     source: Annotated[str | None, Query(max_length=100, description="e.g. arxiv, files, upload")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DocumentPage:
     """Stored documents, newest first."""
-    with db.connection() as conn:
-        found, total = catalog.list_documents(conn, collection=collection, source=source, limit=limit, offset=offset)
+    found, total = catalog.list_documents(collection=collection, source=source, limit=limit, offset=offset)
     return DocumentPage(documents=[_document(d) for d in found], total=total, limit=limit, offset=offset)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentResponse, responses=_ERRORS)
-def get_document(document_id: int, db: DatabaseDep) -> DocumentResponse:
-    with db.connection() as conn:
-        return _document(catalog.get_document(conn, document_id))
+def get_document(document_id: int, catalog: CatalogDep) -> DocumentResponse:
+    return _document(catalog.get_document(document_id))
 
 
 @router.delete("/documents/{document_id}", status_code=204, responses=_ERRORS)
-def delete_document(document_id: int, db: DatabaseDep) -> Response:
+def delete_document(document_id: int, catalog: CatalogDep) -> Response:
     """Delete a document and its chunks: it stops appearing in answers at once."""
-    with db.connection() as conn:
-        catalog.delete_document(conn, document_id)
+    catalog.delete_document(document_id)
     return Response(status_code=204)
 
 
 @router.get("/collections", response_model=list[CollectionResponse], responses=_ERRORS)
-def list_collections(db: DatabaseDep) -> list[CollectionResponse]:
-    with db.connection() as conn:
-        return [CollectionResponse(**asdict(c)) for c in catalog.list_collections(conn)]
+def list_collections(catalog: CatalogDep) -> list[CollectionResponse]:
+    return [CollectionResponse(**asdict(c)) for c in catalog.list_collections()]
 
 
-def _document(summary: catalog.DocumentSummary) -> DocumentResponse:
+def _document(summary: DocumentSummary) -> DocumentResponse:
     return DocumentResponse(**asdict(summary))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ragops.api.auth import ApiKeyDep
-from ragops.api.deps import DatabaseDep
+from ragops.api.deps import FeedbackDep
 from ragops.api.schemas import FeedbackRequest, FeedbackResponse, problem_responses
-from ragops.store.feedback import add_feedback
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
@@ -18,15 +17,13 @@ router = APIRouter(prefix="/v1", tags=["feedback"])
     response_model=FeedbackResponse,
     responses=problem_responses(401, 422, 429, 503),
 )
-def post_feedback(request: FeedbackRequest, db: DatabaseDep, api_key: ApiKeyDep) -> FeedbackResponse:
+def post_feedback(request: FeedbackRequest, feedback: FeedbackDep, api_key: ApiKeyDep) -> FeedbackResponse:
     """Rate an answer (1 helpful, -1 not), with an optional comment."""
-    with db.connection() as conn:
-        feedback_id = add_feedback(
-            conn,
-            trace_id=request.trace_id,
-            request_id=request.request_id,
-            rating=request.rating,
-            comment=request.comment,
-            api_key_id=api_key.id if api_key else None,
-        )
+    feedback_id = feedback.rate(
+        trace_id=request.trace_id,
+        request_id=request.request_id,
+        rating=request.rating,
+        comment=request.comment,
+        api_key_id=api_key.id if api_key else None,
+    )
     return FeedbackResponse(id=feedback_id)

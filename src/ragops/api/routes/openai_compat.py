@@ -28,7 +28,7 @@ from ragops.api.openai_schemas import (
     ModelCard,
     ModelList,
 )
-from ragops.api.schemas import MAX_QUESTION_CHARS, problem_responses
+from ragops.api.schemas import problem_responses
 from ragops.api.sse import SSE_HEADERS, closing_stream, sse_frame, stream_frames
 from ragops.errors import NotFoundError, RagopsError
 from ragops.rag.pipeline import QueryPipeline
@@ -69,7 +69,11 @@ def chat_completions(
     metrics: MetricsDep,
 ) -> ChatCompletionResponse | StreamingResponse:
     """Answer the last user message from the model's collection, with citations."""
-    query = resolve_query(settings, _question(request), collection=_collection(request.model, settings.collection))
+    query = resolve_query(
+        settings,
+        _question(request, settings.server.max_question_chars),
+        collection=_collection(request.model, settings.collection),
+    )
     pipeline.collection(query.collection)  # unknown collection: 404 before any stream starts
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if request.stream:
@@ -113,13 +117,13 @@ def _collection(model: str, default: str) -> str:
     raise NotFoundError(f"model {model!r} does not exist; use `ragops` or `ragops/<collection>` (GET /v1/models)")
 
 
-def _question(request: ChatCompletionRequest) -> str:
+def _question(request: ChatCompletionRequest, max_chars: int) -> str:
     user_turns = [m.text().strip() for m in request.messages if m.role == "user"]
     question = user_turns[-1] if user_turns else ""
     if not question:
         raise _invalid("messages: the last user message has no text; ask something")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise _invalid(f"messages: the question has {len(question)} characters, more than {MAX_QUESTION_CHARS}")
+    if len(question) > max_chars:
+        raise _invalid(f"messages: the question has {len(question)} characters, more than {max_chars}")
     return question
 
 

@@ -1,4 +1,4 @@
-"""Prompt templates live as files in rag/prompts/; each carries a version (hash of its text).
+"""Prompt templates live as files in prompts/templates/; each carries a version (hash of its text).
 
 A pipeline reads its templates through a PromptLibrary, so a folder of edited templates (a pipeline
 config's `prompts.dir`, or a registered version's copy) replaces the built-in ones by name.
@@ -16,7 +16,7 @@ from pathlib import Path
 from ragops.providers.base import ChatMessage
 
 EXAMPLE_SEPARATOR = "\n---\n"  # an examples file alternates user and assistant turns
-_PROMPTS = resources.files("ragops.rag") / "prompts"
+_PROMPTS = resources.files("ragops.prompts") / "templates"
 
 
 @dataclass(frozen=True)

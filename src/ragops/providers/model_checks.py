@@ -9,9 +9,9 @@ from typing import Any, Literal
 
 from ragops.config import ChatProviderSettings, EmbedderSettings, Settings
 from ragops.errors import RagopsError
+from ragops.prompts import load_prompt
 from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
 from ragops.providers.registry import build_chat_provider, build_embedder
-from ragops.rag.prompts import load_prompt
 
 CHECK_MAX_TOKENS = 24
 EMBED_CHECK_TEXT = "ragops model check"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ragops.errors import UnreadableReplyError
-from ragops.evaluation.judge import JUDGE_METRICS, AnswerJudge
 from ragops.providers.base import ChatMessage
-from ragops.structured_replies import complete_structured, json_objects, read_fields, read_grades
+from ragops.providers.structured_replies import complete_structured, json_objects, read_fields, read_grades
 from tests.fakes.chat import ScriptedChatModel
 
 KEYS = ("faithfulness", "answer_relevance")
@@ -109,19 +108,6 @@ def test_retries_run_out_with_the_last_error() -> None:
     with pytest.raises(UnreadableReplyError, match="still none"):
         complete_structured(model, ASK, lambda text: read_grades(text, KEYS), max_tokens=32, temperature=0.0, retries=1)
     assert len(model.prompts) == 2
-
-
-def test_the_judge_reads_only_reference_free_grades_without_a_reference() -> None:
-    # given: a reply lacking the grades that need a reference
-    model = ScriptedChatModel(lambda _p: '{"faithfulness": 5, "answer_relevance": 5, "context_precision": 3}')
-    judge = AnswerJudge(model, max_retries=0)
-    # when
-    grades = judge.grade(question="q?", passages=["a passage"], answer="an answer", reference=None)
-    # then
-    assert set(grades) == set(JUDGE_METRICS) - {"context_recall", "answer_correctness"}
-    assert "(none given)" in model.prompts[0]
-    with pytest.raises(UnreadableReplyError):  # with a reference all five are required
-        judge.grade(question="q?", passages=["a passage"], answer="an answer", reference="the reference")
 
 
 def test_fields_of_a_reply_cut_off_by_max_tokens_still_read() -> None:

@@ -1,7 +1,7 @@
 """Structured values out of free-form model replies, and asking again until one reads.
 
 Small models wrap JSON in prose and code fences, rename keys, use single or curly quotes and leave trailing
-commas. The LLM judges (monitoring, evaluation) and the test-set generator read replies through this module.
+commas. The LLM judge (providers/judge.py) and the test-set generator read replies through this module.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import json_repair
 
 from ragops.errors import UnreadableReplyError
+from ragops.prompts import load_prompt
 from ragops.providers.base import ChatMessage, ChatModel
-from ragops.rag.prompts import load_prompt
 
 T = TypeVar("T")
 
