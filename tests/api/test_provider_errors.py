@@ -25,9 +25,13 @@ def ollama() -> Iterator[FakeOllama]:
         yield server
 
 
-def ask(runtime: Runtime, collection: str, llm: OllamaChatModel) -> tuple[int, dict[str, object]]:
+def ask(
+    runtime: Runtime, collection: str, llm: OllamaChatModel, *, fallback: bool = False
+) -> tuple[int, dict[str, object]]:
     served = replace(runtime, llm=llm)
-    with TestClient(create_app(runtime.settings, runtime=served)) as client:
+    answering = runtime.settings.answer.model_copy(update={"fallback_to_extractive": fallback, "mode": "generative"})
+    settings = runtime.settings.model_copy(update={"answer": answering})
+    with TestClient(create_app(settings, runtime=served)) as client:
         response = client.post("/v1/query", json={"question": QUESTION, "collection": collection})
     return response.status_code, response.json()
 
@@ -69,3 +73,14 @@ def test_unreachable_provider_is_503(runtime: Runtime, sample_collection: str) -
     llm = OllamaChatModel(OllamaChatSettings(kind="ollama", base_url=closed_port_url(), model="m", retry=NO_RETRY))
     code, body = ask(runtime, sample_collection, llm)
     assert code == 503 and "ollama serve" in str(body["detail"])
+
+
+def test_with_the_fallback_a_failing_provider_gets_an_extractive_answer(
+    runtime: Runtime, sample_collection: str
+) -> None:
+    llm = OllamaChatModel(OllamaChatSettings(kind="ollama", base_url=closed_port_url(), model="m", retry=NO_RETRY))
+    code, body = ask(runtime, sample_collection, llm, fallback=True)
+    assert code == 200
+    assert body["answered_by"] == "extractive (fallback)" and body["models"]["llm"] == "none"
+    assert body["attributions"] and all(a["citation"] for a in body["attributions"])
+    assert "[1]" in str(body["answer"]) or "[2]" in str(body["answer"])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ragops.errors import ProviderError
-from ragops.providers.base import ChatMessage, Completion
+from ragops.providers.base import ChatMessage, Completion, StreamEvent, TextDelta
 
 
 class ScriptedChatModel:
@@ -28,6 +28,17 @@ class ScriptedChatModel:
         return Completion(
             text, self.model_id, self.count_tokens(prompt), self.count_tokens(text), "stop", "scripted", 0.0
         )
+
+    def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Iterator[StreamEvent]:
+        """The reply word by word, then its Completion, as a streaming provider sends it."""
+        completion = self.complete(messages, max_tokens=max_tokens, temperature=temperature)
+        words = completion.text.split(" ")
+        for n, word in enumerate(words):
+            yield TextDelta(word if n == len(words) - 1 else word + " ")
+        yield completion
+
+    def check(self) -> str:
+        return "scripted replies"
 
 
 def failing(prompt: str) -> str:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ragops.rag.response import CitationResponse, SafetyAttribute
+from ragops.rag.response import AttributionResponse, CitationResponse, SafetyAttribute
 
 
 class ContentPart(BaseModel):
@@ -55,6 +55,9 @@ class ChatCompletionResponse(BaseModel):
     model: str
     choices: list[Choice]
     citations: list[CitationResponse] = Field(description="ragops extension: the numbered passages")
+    attributions: list[AttributionResponse] = Field(
+        default_factory=list, description="ragops extension: each answer sentence and the passage span behind it"
+    )
     request_id: str = Field(description="ragops extension: names this answer in POST /v1/feedback")
     blocked: bool = Field(default=False, description="ragops extension: a guardrail refused the question or answer")
     safety: list[SafetyAttribute] = Field(default_factory=list, description="ragops extension: every guard's verdict")
@@ -78,6 +81,7 @@ class ChatCompletionChunk(BaseModel):
     model: str
     choices: list[ChunkChoice]
     citations: list[CitationResponse] | None = Field(default=None, description="on the last chunk only")
+    attributions: list[AttributionResponse] | None = Field(default=None, description="on the last chunk only")
     request_id: str | None = Field(default=None, description="on the last chunk only")
     blocked: bool | None = Field(default=None, description="on the last chunk only")
     safety: list[SafetyAttribute] | None = Field(default=None, description="on the last chunk only")

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ragops.cli.common import CollectionOption, ProfileOption, app, console, fail, settings_for
 from ragops.errors import RagopsError
@@ -79,12 +80,33 @@ def _print_text(answer: Answer) -> None:
         console.print(answer.text, highlight=False)
 
 
+def _print_attributions(answer: Answer) -> None:
+    """Each sentence with the passage words behind it, so a reader can check it without opening the source."""
+    if not answer.attributions:
+        return
+    console.print()
+    for attribution in answer.attributions:
+        if attribution.citation is None:
+            note = "[yellow]no passage supports this[/]" if not attribution.supported else "[dim]no claim to check[/]"
+            console.print(f"  {escape(attribution.sentence)}\n    {note}", highlight=False)
+            continue
+        passage = answer.citations[attribution.citation - 1].text
+        span = passage[attribution.passage_start : attribution.passage_end]
+        console.print(
+            f"  {escape(attribution.sentence)}\n    [dim][{attribution.citation}] \u201c{escape(span)}\u201d[/]",
+            highlight=False,
+        )
+
+
 def _print_sources(answer: Answer) -> None:
+    _print_attributions(answer)
     if answer.citations:
         console.print()
         for citation in answer.citations:
             marker = "[bold]" if citation.cited else "[dim]"
-            console.print(f"{marker}[{citation.number}] {citation.title}[/] {citation.uri or ''}", highlight=False)
+            console.print(
+                f"{marker}\\[{citation.number}] {escape(citation.title)}[/] {citation.uri or ''}", highlight=False
+            )
     for verdict in answer.safety:
         if verdict.outcome != "passed":
             console.print(

@@ -71,7 +71,7 @@ def token_f1(prediction: str, reference: str) -> float:
 
 
 # A metric whose name contains one of these improves as it falls; the rest (scores in 0-1) improve as they rise.
-_LOWER_IS_BETTER_WORDS = ("latency", "refusal", "cost", "tokens", "failures")
+_LOWER_IS_BETTER_WORDS = ("latency", "refusal", "cost", "tokens", "failures", "repetition", "leakage")
 
 
 def lower_is_better(metric: str) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from ragops.config import ModelPrice, Settings
 from ragops.errors import ProviderError, RagopsError, UnreadableReplyError
+from ragops.evaluation.answer_metrics import score_answer
 from ragops.evaluation.metrics import hit_at_k, mrr_at_k, ndcg_at_k, percentile, recall_at_k, token_f1
 from ragops.evaluation.testset import TestItem, chunk_key
 from ragops.providers.judge import AnswerJudge, build_judge
@@ -143,6 +144,14 @@ def answer_scores(answer: Answer, item: TestItem) -> dict[str, float]:
         scores["token_f1"] = token_f1(answer.text, item.reference_answer)
     if answer.citations:
         scores["citation_validity"] = 0.0 if answer.invalid_citations else 1.0
+    if not answer.is_refusal:  # what `ragops bench answers` measures, per answer
+        checked = score_answer(answer.text, [c.text for c in answer.citations], answer.question)
+        scores |= {
+            "valid_citation": float(checked.valid_citation),
+            "supported_sentences": checked.supported_share,
+            "repetition": float(checked.has_repeated_ngrams),
+            "leakage": float(checked.leakage),
+        }
     return scores
 
 

@@ -239,15 +239,7 @@ class QueryPipeline:
         screened = run_stage("guard_input", lambda: self.guardrails.check_input(query.question))
         query, safety = replace(query, question=screened.text), list(screened.verdicts)
         if screened.blocked_by is not None:
-            return Answer(
-                query=query,
-                text=refusal(screened.blocked_by),
-                citations=[],
-                is_refusal=True,
-                models=models,
-                blocked=True,
-                safety=safety,
-            )
+            return _blocked(query, screened.blocked_by, models=models, safety=safety)
         found = self.searcher.search(query)
         query = replace(query, filters=found.filters)
         kept, chunk_verdicts = run_stage(
@@ -334,16 +326,8 @@ class QueryPipeline:
         checked = run_stage("guard_output", lambda: self.guardrails.check_output(attributed.text, texts))
         safety = prepared.safety + list(checked.verdicts)
         if checked.blocked_by is not None:
-            return Answer(
-                query=prepared.query,
-                text=refusal(checked.blocked_by),
-                citations=[],
-                is_refusal=True,
-                models=models,
-                blocked=True,
-                safety=safety,
-                usage=usage,
-                answered_by=answered_by,
+            return _blocked(
+                prepared.query, checked.blocked_by, models=models, safety=safety, usage=usage, answered_by=answered_by
             )
         if checked.text != attributed.text:  # a guard rewrote it (redaction): the offsets must follow
             attributed = attribute_answer(checked.text, texts, min_support=self.answering.min_support)
@@ -388,6 +372,29 @@ class QueryPipeline:
 
 def _trace_attributes(query: Query) -> dict[str, AttributeValue]:
     return {"ragops.collection": query.collection, "ragops.retrieval.mode": query.mode, "ragops.top_k": query.top_k}
+
+
+def _blocked(
+    query: Query,
+    verdict: GuardVerdict,
+    *,
+    models: dict[str, str],
+    safety: list[GuardVerdict],
+    usage: TokenUsage | None = None,
+    answered_by: str = "",
+) -> Answer:
+    """A guardrail refused the question or withheld the answer: its refusal, nothing cited."""
+    return Answer(
+        query=query,
+        text=refusal(verdict),
+        citations=[],
+        is_refusal=True,
+        models=models,
+        blocked=True,
+        safety=safety,
+        usage=usage or TokenUsage(),
+        answered_by=answered_by,
+    )
 
 
 def _stop_reason(written: str, latest: str) -> str:
