@@ -51,7 +51,9 @@ def settings() -> Iterator[Settings]:
     # Not pytest's tmp_path: the server runs as another user (`pgserver` under root) and must reach it.
     home = Path(tempfile.mkdtemp(prefix="ragops-test-"))
     loaded = load_settings(confs_dir=CONFS)
-    yield loaded.model_copy(update={"home": home})
+    # The suite exercises the LLM path; the default extractive mode has tests of its own (tests/rag/test_answer_modes).
+    generative = loaded.answer.model_copy(update={"mode": "generative"})
+    yield loaded.model_copy(update={"home": home, "answer": generative})
     stop_embedded_server(home / "pgdata")
     shutil.rmtree(home, ignore_errors=True)
 
