@@ -73,6 +73,7 @@ def test_ask_stream_prints_the_answer_and_its_sources(
     ollama, _ = fakes
     config = {
         "home": str(settings.home),
+        "answer": {"mode": "generative"},
         "llm": {
             "providers": [
                 {"kind": "ollama", "base_url": ollama.url, "model": "not-pulled", "retry": {"max_attempts": 1}},

@@ -69,7 +69,11 @@ def test_query_stream_sends_tokens_then_the_cited_answer(client: TestClient) -> 
     answer = events[-1][1]
     assert answer["citations"] and answer["citations"][0]["uri"].startswith("https://arxiv.org/abs/")
     assert answer["request_id"] and answer["trace_id"]
-    assert tokens.strip()[:20] in answer["answer"] or answer["answer"].startswith(tokens.strip()[:5])
+    assert answer["answer"].strip()
+    if answer["answered_by"] == "generative":  # the final text is the streamed text, cleaned and attributed
+        assert answer["answer"].split()[0] in tokens
+    else:  # the model's reply was unusable: the extractive answer that replaced it is streamed last
+        assert tokens.endswith(answer["answer"])
 
 
 def test_query_stream_of_an_unknown_collection_is_a_404_before_streaming(client: TestClient) -> None:

@@ -1,7 +1,7 @@
 """`ragops eval run` and `ragops eval compare` on a hand-written golden set: the real pipeline, the real SmolLM2
 judge, MLflow on the sqlite file under the test home.
 
-Config A is the profile with a short context (to keep the test quick); config B demands a cosine of 0.99 before
+Config A is the profile answering with the LLM on a short context (to keep the test quick); config B demands a cosine of 0.99 before
 answering, so it refuses every question: clearly worse.
 """
 
@@ -49,7 +49,7 @@ def eval_runs(runtime: Runtime, sample_collection: str, tmp_path_factory: pytest
     golden = configs / "golden.jsonl"
     save_testset(load_testset(DATA / "golden_arxiv_sample.jsonl")[:GOLDEN_ITEMS], golden)
     good, strict = configs / "short-context.yaml", configs / "strict.yaml"
-    good.write_text("retrieval:\n  top_k: 2\nllm:\n  max_tokens: 48\n", encoding="utf-8")
+    good.write_text("retrieval:\n  top_k: 2\nllm:\n  max_tokens: 48\nanswer:\n  mode: generative\n", encoding="utf-8")
     strict.write_text("retrieval:\n  min_similarity: 0.99\n", encoding="utf-8")
     home = runtime.settings.home
     # One judge call per answered item: a small model's retries would only repeat its reply.

@@ -20,8 +20,8 @@ from tests.conftest import ask
 
 QUESTION = "What is retrieval-augmented generation?"
 RETRIEVAL = ["embed_query", "dense", "keyword", "fuse"]
-TOP_LEVEL = ["guard_input", "retrieve", "guard_chunks", "assemble", "generate", "guard_output"]
-STAGES = ["answer", "guard_input", "retrieve", *RETRIEVAL, "guard_chunks", "assemble", "generate", "guard_output"]
+TOP_LEVEL = ["guard_input", "retrieve", "guard_chunks", "assemble", "generate", "attribute", "guard_output"]
+STAGES = ["answer", "guard_input", "retrieve", *RETRIEVAL, "guard_chunks", "assemble", "generate", "attribute", "guard_output"]
 
 
 @dataclass(frozen=True)

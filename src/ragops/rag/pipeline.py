@@ -263,6 +263,10 @@ class QueryPipeline:
         passages = [c.text for c in prepared.context.passages]
         question = prepared.query.question
         cleaned = cut_repetition(strip_leakage(completion.text, question))
+        if not cleaned and self.answering.fallback_to_extractive:
+            # A small model's whole reply can be prompt format ("Question: ..."): an empty answer helps no one.
+            set_attributes({"ragops.answer.fallback_reason": "the model's reply was only prompt format"})
+            return self._extract(prepared, answered_by="extractive (fallback)")
         checked_citations = check_citations(cleaned, len(passages))
         policy = "drop" if self.answering.mode == "hybrid" else self.answering.unsupported
         attributed = run_stage(

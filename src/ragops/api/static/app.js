@@ -1,5 +1,5 @@
 // The ragops chat page: streams answers over SSE (fetch + ReadableStream), shows citations,
-// sends feedback, uploads documents and follows their ingestion jobs. No framework, no build.
+// marks the passage span behind each sentence, sends feedback, uploads documents and follows their ingestion jobs. No framework, no build.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -57,37 +57,85 @@ async function* sseMessages(body) {
   }
 }
 
-function openSource(citation) {
+// Opens a passage; given the attribution of the sentence that cites it, the span behind that sentence is marked.
+function openSource(citation, attribution = null) {
   $("source-title").textContent = `[${citation.number}] ${citation.title}`;
-  $("source-snippet").textContent = citation.snippet;
+  const quote = $("source-snippet");
+  if (attribution && attribution.passage_end > attribution.passage_start) {
+    const { text } = citation;
+    const mark = document.createElement("mark");
+    mark.textContent = text.slice(attribution.passage_start, attribution.passage_end);
+    quote.replaceChildren(text.slice(0, attribution.passage_start), mark, text.slice(attribution.passage_end));
+  } else {
+    quote.textContent = citation.snippet;
+  }
   const link = $("source-link");
   link.hidden = !citation.uri;
   if (citation.uri) link.href = citation.uri;
   $("source").showModal();
+  quote.querySelector("mark")?.scrollIntoView({ block: "center" });
 }
 
-function citationButton(citation) {
+function citationButton(citation, attribution) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "citation";
   button.textContent = citation.number;
   button.setAttribute("aria-label", `Source ${citation.number}: ${citation.title}`);
-  button.addEventListener("click", () => openSource(citation));
+  button.addEventListener("click", () => openSource(citation, attribution));
   return button;
 }
 
-// Replaces [n] markers in the final answer with buttons that open the source.
-function renderAnswer(element, answer) {
-  const byNumber = new Map(answer.citations.map((c) => [c.number, c]));
-  element.replaceChildren();
+// Appends text with its [n] markers as buttons; a marker of `attribution`'s passage opens it at that span.
+function appendCited(element, text, byNumber, attribution) {
   let last = 0;
-  for (const match of answer.answer.matchAll(/\[(\d+)\]/g)) {
+  for (const match of text.matchAll(/\[(\d+)\]/g)) {
     const citation = byNumber.get(Number(match[1]));
     if (!citation) continue;
-    element.append(answer.answer.slice(last, match.index), citationButton(citation));
+    const span = attribution && attribution.citation === citation.number ? attribution : null;
+    element.append(text.slice(last, match.index), citationButton(citation, span));
     last = match.index + match[0].length;
   }
-  element.append(answer.answer.slice(last));
+  element.append(text.slice(last));
+}
+
+// The final answer sentence by sentence: each sentence's marker opens the span that supports it, and a
+// sentence no passage supports is marked, so that a reader knows it is the model's word alone.
+function renderAnswer(element, answer) {
+  const byNumber = new Map(answer.citations.map((c) => [c.number, c]));
+  const text = answer.answer;
+  element.replaceChildren();
+  let last = 0;
+  let previous = null; // a sentence's marker follows it: text between sentences belongs to the one before
+  for (const attribution of answer.attributions) {
+    appendCited(element, text.slice(last, attribution.start), byNumber, previous);
+    const sentence = document.createElement("span");
+    sentence.className = attribution.supported ? "sentence" : "sentence unsupported";
+    if (!attribution.supported) sentence.title = "No passage supports this sentence";
+    appendCited(sentence, text.slice(attribution.start, attribution.end), byNumber, attribution);
+    element.append(sentence);
+    last = attribution.end;
+    previous = attribution;
+  }
+  appendCited(element, text.slice(last), byNumber, previous);
+}
+
+const ANSWERED_BY = {
+  generative: "written by the model, each sentence checked against the passages",
+  extractive: "quoted from the passages, no model involved",
+  hybrid: "written by the model, with passage sentences where it was not supported",
+  "extractive (fallback)": "quoted from the passages: the model failed or wrote nothing usable",
+  "extractive (hybrid)": "quoted from the passages: nothing the model wrote was supported",
+};
+
+function renderProvenance(item, answer) {
+  if (!answer.answered_by) return;
+  const line = document.createElement("p");
+  line.className = "answered-by";
+  const unsupported = answer.attributions.filter((a) => !a.supported).length;
+  const note = unsupported ? ` ${unsupported} sentence(s) not supported by any passage.` : "";
+  line.textContent = `Answer ${ANSWERED_BY[answer.answered_by] || answer.answered_by}.${note}`;
+  item.append(line);
 }
 
 function renderSources(item, answer) {
@@ -172,6 +220,7 @@ async function ask(question) {
       text.dataset.tokenEvents = String(Number(text.dataset.tokenEvents) + 1);
     } else if (event === "answer") {
       renderAnswer(text, data);
+      renderProvenance(item, data);
       renderSources(item, data);
       renderFeedback(item, data);
       item.dataset.requestId = data.request_id;
