@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ragops.runtime import Runtime
 from ragops.config import Settings
+from ragops.runtime import Runtime
 from tests.api.conftest import LiveServer, serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -114,7 +114,7 @@ def test_a_citation_opens_the_span_behind_its_sentence(browser: object, extracti
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    answer = ask_in_page(browser, extractive_server, "How does RAGuard detect poisoned texts?")
+    answer = ask_in_page(browser, extractive_server, "How does iterative refinement make RAG answers more faithful?")
     assert isinstance(answer, WebElement)
     assert "quoted from the passages" in answer.find_element(By.CSS_SELECTOR, ".answered-by").text
     sentences = answer.find_elements(By.CSS_SELECTOR, ".answer-text .sentence")

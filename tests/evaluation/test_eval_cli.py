@@ -1,8 +1,8 @@
 """`ragops eval run` and `ragops eval compare` on a hand-written golden set: the real pipeline, the real SmolLM2
 judge, MLflow on the sqlite file under the test home.
 
-Config A is the profile answering with the LLM on a short context (to keep the test quick); config B demands a cosine of 0.99 before
-answering, so it refuses every question: clearly worse.
+Config A is the profile answering with the LLM on a short context (to keep the test quick); config B demands a
+cosine of 0.99 before answering, so it refuses every question: clearly worse.
 """
 
 from __future__ import annotations

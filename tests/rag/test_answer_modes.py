@@ -76,7 +76,7 @@ def test_a_looping_model_is_stopped_and_its_invented_turn_cut(pipeline: QueryPip
     assert "Question:" not in answer.text
 
 
-def test_unsupported_sentences_are_dropped_or_replaced_as_configured(
+def test_unsupported_sentences_are_flagged_or_dropped_as_configured(
     pipeline: QueryPipeline, sample_collection: str
 ) -> None:
     invented = "Quantum bananas orbit the cheese moon every Tuesday afternoon."
@@ -88,5 +88,6 @@ def test_unsupported_sentences_are_dropped_or_replaced_as_configured(
         assert (invented in answer.text) is expect_invented, policy
         if policy == "flag":
             assert answer.attributions[0].supported is False and answer.attributions[0].citation is None
-        if policy == "replace":
+        else:  # nothing of the reply is left: the passages answer instead of an empty reply
+            assert answer.answered_by == "extractive (fallback)", policy
             assert answer.attributions and all(a.citation is not None for a in answer.attributions)

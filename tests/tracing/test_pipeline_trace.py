@@ -21,7 +21,7 @@ from tests.conftest import ask
 QUESTION = "What is retrieval-augmented generation?"
 RETRIEVAL = ["embed_query", "dense", "keyword", "fuse"]
 TOP_LEVEL = ["guard_input", "retrieve", "guard_chunks", "assemble", "generate", "attribute", "guard_output"]
-STAGES = ["answer", "guard_input", "retrieve", *RETRIEVAL, "guard_chunks", "assemble", "generate", "attribute", "guard_output"]
+STAGES = ["answer", "guard_input", "retrieve", *RETRIEVAL, *TOP_LEVEL[2:]]
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,9 @@ def test_a_streamed_answer_is_one_trace_with_time_to_first_token(
     with runtime.db.connection() as conn:
         (row,) = find_trace(conn, answer.trace_id)
     trace = finished_trace(row)
-    assert [s.name for s in trace.children(trace.root)] == TOP_LEVEL
+    # 16 tokens of a 135M model may be nothing but prompt format: then the passages answer (an `extract` span).
+    attributed = "attribute" if answer.answered_by == "generative" else "extract"
+    assert [s.name for s in trace.children(trace.root)] == [*TOP_LEVEL[:5], attributed, "guard_output"]
     generate = next(s for s in trace.spans if s.name == "generate")
     assert 0 < generate.attributes["ragops.time_to_first_token_ms"] <= generate.duration_ms
     assert generate.attributes["gen_ai.usage.output_tokens"] > 0

@@ -142,8 +142,7 @@ class QueryPipeline:
                         raise
                     log.warning("every LLM provider failed (%s); answering extractively", exc)
                     with attached(trace):
-                        set_attributes({"ragops.answer.fallback_reason": str(exc)})
-                        answer = self._extract(prepared, answered_by="extractive (fallback)")
+                        answer = self._fall_back(prepared, str(exc))
                 else:
                     with attached(trace):
                         answer = self._finish(prepared, completion)
@@ -265,8 +264,7 @@ class QueryPipeline:
         cleaned = cut_repetition(strip_leakage(completion.text, question))
         if not cleaned and self.answering.fallback_to_extractive:
             # A small model's whole reply can be prompt format ("Question: ..."): an empty answer helps no one.
-            set_attributes({"ragops.answer.fallback_reason": "the model's reply was only prompt format"})
-            return self._extract(prepared, answered_by="extractive (fallback)")
+            return self._fall_back(prepared, "the model's reply was only prompt format")
         checked_citations = check_citations(cleaned, len(passages))
         policy = "drop" if self.answering.mode == "hybrid" else self.answering.unsupported
         attributed = run_stage(
@@ -280,6 +278,8 @@ class QueryPipeline:
             ),
             _attribution_attributes,
         )
+        if not attributed.attributions and self.answering.fallback_to_extractive:
+            return self._fall_back(prepared, f"the unsupported-sentence policy ({policy}) left nothing of the reply")
         answered_by = "generative"
         if self.answering.mode == "hybrid":
             # The model's supported sentences first, then the passages' own best ones for what it left out.
@@ -299,6 +299,10 @@ class QueryPipeline:
             answered_by=answered_by,
             invalid_citations=tuple(checked_citations.invalid),
         )
+
+    def _fall_back(self, prepared: _Prepared, reason: str) -> Answer:
+        set_attributes({"ragops.answer.fallback_reason": reason})
+        return self._extract(prepared, answered_by="extractive (fallback)")
 
     def _extract(self, prepared: _Prepared, *, answered_by: str) -> Answer:
         """The answer without an LLM: the passage sentences that best answer the question, each cited."""
