@@ -14,6 +14,7 @@ from ragops.errors import (
     ConfigError,
     EmbedderMismatchError,
     IngestError,
+    InvalidRequestError,
     NotFoundError,
     OverloadedError,
     ProviderError,
@@ -32,6 +33,7 @@ _STATUS_BY_ERROR: list[tuple[type[RagopsError], int]] = [
     (OverloadedError, 503),
     (UnsupportedFormatError, 415),
     (IngestError, 422),
+    (InvalidRequestError, 422),
     (NotFoundError, 404),
     (EmbedderMismatchError, 409),
     (StoreError, 503),
@@ -64,6 +66,11 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> 
     )
 
 
+def problem_for(exc: RagopsError) -> JSONResponse:
+    """The problem-details response for one of our errors, with the headers its status calls for."""
+    return problem(status_for(exc), str(exc), _headers(exc))
+
+
 def _headers(exc: RagopsError) -> dict[str, str] | None:
     if isinstance(exc, RateLimitedError):
         return {"Retry-After": str(int(exc.retry_after_s))}
@@ -77,7 +84,7 @@ def _headers(exc: RagopsError) -> dict[str, str] | None:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RagopsError)
     async def ragops_error(_: Request, exc: RagopsError) -> JSONResponse:
-        return problem(status_for(exc), str(exc), _headers(exc))
+        return problem_for(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
