@@ -27,8 +27,8 @@ def mcp_server(
 ) -> None:
     """Serve the tools search, ask and list_collections and the documents as resources to MCP clients.
 
-    Over stdio (the default) the client starts this command itself and nothing else may write to stdout. Over
-    HTTP, API keys are required as for `ragops serve` (server.require_api_key, or any non-loopback host)."""
+    Over stdio (the default) the client starts this command itself: it is local, with no API keys.
+    Over HTTP, keys are required as for `ragops serve` (server.require_api_key, or a non-loopback host)."""
     from ragops.api.auth import auth_required
     from ragops.mcp.http import MCP_PATH, streamable_http_app
     from ragops.mcp.server import build_server
