@@ -66,12 +66,8 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> 
     )
 
 
-def problem_for(exc: RagopsError) -> JSONResponse:
-    """The problem-details response for one of our errors, with the headers its status calls for."""
-    return problem(status_for(exc), str(exc), _headers(exc))
-
-
-def _headers(exc: RagopsError) -> dict[str, str] | None:
+def error_headers(exc: RagopsError) -> dict[str, str] | None:
+    """The headers an error's status calls for (when to retry, how to authenticate)."""
     if isinstance(exc, RateLimitedError):
         return {"Retry-After": str(int(exc.retry_after_s))}
     if isinstance(exc, AuthenticationError):
@@ -84,7 +80,7 @@ def _headers(exc: RagopsError) -> dict[str, str] | None:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RagopsError)
     async def ragops_error(_: Request, exc: RagopsError) -> JSONResponse:
-        return problem_for(exc)
+        return problem(status_for(exc), str(exc), error_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

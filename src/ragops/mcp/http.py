@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import anyio.to_thread
 from mcp.server import MCPServer
+from mcp.types import INVALID_REQUEST
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ragops.api.auth import TokenBucketLimiter, auth_required, authenticate_bearer
-from ragops.api.errors import problem_for
+from ragops.api.errors import error_headers, status_for
 from ragops.config import Settings
 from ragops.errors import RagopsError
 from ragops.store.database import Database
@@ -29,8 +31,8 @@ def streamable_http_app(server: MCPServer, settings: Settings, db: Database) -> 
 
 
 class BearerKeyMiddleware:
-    """Every HTTP request needs `Authorization: Bearer <key>` with an active key under its rate limit, else a
-    problem-details 401 or 429 as the HTTP API sends."""
+    """Every HTTP request needs `Authorization: Bearer <key>` with an active key under its rate limit, else the
+    401 or 429 the HTTP API would send."""
 
     def __init__(self, app: ASGIApp, db: Database, limiter: TokenBucketLimiter) -> None:
         self.app = app
@@ -46,7 +48,7 @@ class BearerKeyMiddleware:
             key = await anyio.to_thread.run_sync(authenticate_bearer, self.db, secret)  # a database round trip
             self.limiter.admit(key)
         except RagopsError as exc:  # unknown key, over its rate, or the database is unreachable
-            await problem_for(exc)(scope, receive, send)
+            await _refusal(exc)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -56,3 +58,10 @@ def _bearer_token(header: bytes | None) -> str | None:
         return None
     scheme, _, token = header.decode("latin-1").partition(" ")
     return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def _refusal(exc: RagopsError) -> JSONResponse:
+    """The HTTP API's status and headers, with a JSON-RPC error body: MCP clients show its message to the user
+    (for a problem-details body they would only say that the server returned an error)."""
+    body = {"jsonrpc": "2.0", "id": None, "error": {"code": INVALID_REQUEST, "message": str(exc)}}
+    return JSONResponse(body, status_code=status_for(exc), headers=error_headers(exc))
