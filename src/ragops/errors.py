@@ -63,6 +63,10 @@ class UnknownProviderError(ConfigError):
     """The configured provider kind has no implementation."""
 
 
+class InvalidRequestError(RagopsError):
+    """The request itself cannot be answered as sent (an empty or overlong question): the caller must change it."""
+
+
 class OverloadedError(RagopsError):
     """The server has too much queued work to accept more now: retry later."""
 

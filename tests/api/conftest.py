@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 import uvicorn
+from starlette.types import ASGIApp
 
 from ragops.api.app import create_app
 from ragops.config import Settings
@@ -36,11 +37,16 @@ def free_port() -> int:
 
 @contextmanager
 def serving(settings: Settings, runtime: Runtime) -> Iterator[tuple[uvicorn.Server, threading.Thread, str]]:
-    """uvicorn in a thread on a free port; stopped (gracefully) on exit."""
+    """The API over `runtime` in a thread on a free port; stopped (gracefully) on exit."""
+    with serving_app(create_app(settings, runtime)) as served:
+        yield served
+
+
+@contextmanager
+def serving_app(app: ASGIApp) -> Iterator[tuple[uvicorn.Server, threading.Thread, str]]:
+    """uvicorn serving `app` in a thread on a free port; stopped (gracefully) on exit."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings, runtime), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=30
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=30)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()

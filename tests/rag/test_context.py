@@ -1,4 +1,10 @@
-from ragops.rag.context import assemble_context, drop_duplicates, merge_adjacent_chunks, order_for_edges
+from ragops.rag.context import (
+    assemble_context,
+    drop_duplicates,
+    join_overlapping,
+    merge_adjacent_chunks,
+    order_for_edges,
+)
 from ragops.types import Candidate
 
 
@@ -32,6 +38,15 @@ def test_adjacent_chunks_merge_without_repeating_their_overlap() -> None:
     assert [c.chunk_id for c in merged] == [11, 20]  # at the better chunk's rank
     assert merged[0].text == "alpha beta gamma delta epsilon zeta eta"
     assert (merged[0].ordinal, merged[0].merged_chunks, merged[0].score) == (0, 3, 0.9)
+
+
+def test_a_documents_chunks_join_back_into_its_text() -> None:
+    text = "Dense retrieval embeds passages. Keyword search counts words. Fusion combines both rankings."
+    chunks = [text[0:45], text[33:75], text[62:]]  # windows overlapping by a few words, as chunking cuts them
+
+    assert join_overlapping(chunks) == text
+    assert join_overlapping(["first part.", "second part."]) == "first part. second part."  # no overlap: a space
+    assert join_overlapping([]) == ""
 
 
 def test_non_adjacent_chunks_stay_apart() -> None:

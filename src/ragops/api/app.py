@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager, contextmanager
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ragops.api.auth import TokenBucketLimiter, is_loopback, require_api_key
+from ragops.api.auth import TokenBucketLimiter, auth_required, require_api_key
 from ragops.api.errors import install_error_handlers
 from ragops.api.limits import BodySizeLimitMiddleware, limit_question_length
 from ragops.api.metrics import Metrics, MetricsMiddleware
@@ -25,11 +25,6 @@ API_DESCRIPTION = (
     "Cited answers over your documents. Send `Authorization: Bearer <key>` (from `ragops keys create`) "
     "when the server requires keys. Errors are RFC 9457 problem details."
 )
-
-
-def auth_required(settings: Settings) -> bool:
-    """Keys may be off only while the server is reachable from this machine alone."""
-    return settings.server.require_api_key or not is_loopback(settings.server.host)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_label: str | None = None) -> FastAPI:

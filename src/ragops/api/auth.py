@@ -17,11 +17,18 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ragops.api.deps import DatabaseDep
+from ragops.config import Settings
 from ragops.errors import AuthenticationError, RateLimitedError
 from ragops.store import api_keys as keys_repo
 from ragops.store.api_keys import ApiKey
+from ragops.store.database import Database
 
 LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def auth_required(settings: Settings) -> bool:
+    """Keys may be off only while the server is reachable from this machine alone."""
+    return settings.server.require_api_key or not is_loopback(settings.server.host)
 
 
 def is_loopback(host: str) -> bool:
@@ -61,6 +68,12 @@ class TokenBucketLimiter:
                 return 0.0
             return (1.0 - bucket.tokens) / self.rate_per_s
 
+    def admit(self, key: ApiKey) -> None:
+        """Take one request from `key`'s budget; RateLimitedError (with the wait) when it has none left."""
+        wait_s = self.acquire(key.id)
+        if wait_s > 0:
+            raise RateLimitedError(f"API key {key.name!r} is over its rate limit", retry_after_s=math.ceil(wait_s))
+
 
 _bearer = HTTPBearer(auto_error=False, description="an API key from `ragops keys create`")
 
@@ -73,18 +86,25 @@ def require_api_key(
     """The caller's key when auth is on (401 without a valid one, 429 past its rate); None when off."""
     if not request.app.state.auth_required:
         return None
-    if credentials is None:
+    key = authenticate_bearer(db, credentials.credentials if credentials else None)
+    limiter: TokenBucketLimiter = request.app.state.rate_limiter
+    try:
+        limiter.admit(key)
+    except RateLimitedError:
+        request.app.state.metrics.rate_limited.labels(key.name).inc()
+        raise
+    request.state.api_key = key
+    return key
+
+
+def authenticate_bearer(db: Database, secret: str | None) -> ApiKey:
+    """The active key whose secret the caller sent as its Bearer token; AuthenticationError saying what to send."""
+    if secret is None:
         raise AuthenticationError("this server needs an API key: send `Authorization: Bearer <key>`")
     with db.connection() as conn:
-        key = keys_repo.authenticate(conn, credentials.credentials)
+        key = keys_repo.authenticate(conn, secret)
     if key is None:
         raise AuthenticationError("the API key is unknown or revoked; create one with `ragops keys create`")
-    limiter: TokenBucketLimiter = request.app.state.rate_limiter
-    wait_s = limiter.acquire(key.id)
-    if wait_s > 0:
-        request.app.state.metrics.rate_limited.labels(key.name).inc()
-        raise RateLimitedError(f"API key {key.name!r} is over its rate limit", retry_after_s=math.ceil(wait_s))
-    request.state.api_key = key
     return key
 
 

@@ -14,6 +14,7 @@ from ragops.errors import (
     ConfigError,
     EmbedderMismatchError,
     IngestError,
+    InvalidRequestError,
     NotFoundError,
     OverloadedError,
     ProviderError,
@@ -32,6 +33,7 @@ _STATUS_BY_ERROR: list[tuple[type[RagopsError], int]] = [
     (OverloadedError, 503),
     (UnsupportedFormatError, 415),
     (IngestError, 422),
+    (InvalidRequestError, 422),
     (NotFoundError, 404),
     (EmbedderMismatchError, 409),
     (StoreError, 503),
@@ -64,7 +66,8 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> 
     )
 
 
-def _headers(exc: RagopsError) -> dict[str, str] | None:
+def error_headers(exc: RagopsError) -> dict[str, str] | None:
+    """The headers an error's status calls for (when to retry, how to authenticate)."""
     if isinstance(exc, RateLimitedError):
         return {"Retry-After": str(int(exc.retry_after_s))}
     if isinstance(exc, AuthenticationError):
@@ -77,7 +80,7 @@ def _headers(exc: RagopsError) -> dict[str, str] | None:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RagopsError)
     async def ragops_error(_: Request, exc: RagopsError) -> JSONResponse:
-        return problem(status_for(exc), str(exc), _headers(exc))
+        return problem(status_for(exc), str(exc), error_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -63,30 +63,6 @@ class QueryRequest(BaseModel):
         )
 
 
-class PassageResponse(BaseModel):
-    rank: int
-    chunk_id: int
-    document_id: int
-    ordinal: int = Field(description="position of the chunk in its document")
-    title: str
-    source: str
-    source_id: str
-    uri: str | None
-    score: float = Field(description="score of the last ranking stage (RRF for hybrid)")
-    similarity: float | None = Field(description="dense cosine similarity, when a dense search ran")
-    text: str
-
-
-class RetrieveResponse(BaseModel):
-    question: str
-    collection: str
-    retrieval_mode: RetrievalMode
-    top_k: int
-    passages: list[PassageResponse]
-    timings_ms: dict[str, float] = Field(description="wall-clock ms per stage, from the trace's spans")
-    trace_id: str = Field(description="this request's trace: `ragops traces show <trace_id>`")
-
-
 class TokenEvent(BaseModel):
     """`event: token` in the SSE stream: the next piece of the answer."""
 

@@ -53,6 +53,24 @@ def database(settings: Settings) -> Iterator[Database]:
         db.close()
 
 
+def require_active_key(settings: Settings) -> None:
+    """End the command unless an API key exists: a server that requires keys would refuse everyone."""
+    from ragops.store.api_keys import active_key_count
+
+    try:
+        with database(settings) as db, db.connection() as conn:
+            count = active_key_count(conn)
+    except RagopsError as exc:
+        fail(exc)
+    if count == 0:
+        fail(
+            ValueError(
+                f"refusing to listen on {settings.server.host} without API keys: anyone who can reach it could use "
+                "it. Create a key with `ragops keys create --name NAME`, or bind to 127.0.0.1."
+            )
+        )
+
+
 def item_progress(*fields: str) -> Progress:
     """A bar over items (questions, chunks) with counters named by `fields`, on stderr."""
     return Progress(

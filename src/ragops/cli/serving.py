@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ragops.cli.common import ProfileOption, app, database, errors, fail, settings_for
-from ragops.config import Settings
+from ragops.cli.common import ProfileOption, app, errors, fail, require_active_key, settings_for
 from ragops.errors import RagopsError
 
 
@@ -28,7 +27,8 @@ def serve(
     else the profile's own pipeline."""
     import uvicorn
 
-    from ragops.api.app import auth_required, create_app
+    from ragops.api.app import create_app
+    from ragops.api.auth import auth_required
     from ragops.registry.serving import served_settings
 
     try:
@@ -44,7 +44,7 @@ def serve(
     )
     settings = settings.model_copy(update={"server": server})
     if auth_required(settings):
-        _require_active_key(settings)
+        require_active_key(settings)
     logging.getLogger("llama_cpp").setLevel(logging.ERROR)
     uvicorn.run(
         create_app(settings, pipeline_label=label),
@@ -53,20 +53,3 @@ def serve(
         log_level="info",
         timeout_graceful_shutdown=int(server.graceful_shutdown_s),  # in-flight requests finish first
     )
-
-
-def _require_active_key(settings: Settings) -> None:
-    from ragops.store.api_keys import active_key_count
-
-    try:
-        with database(settings) as db, db.connection() as conn:
-            count = active_key_count(conn)
-    except RagopsError as exc:
-        fail(exc)
-    if count == 0:
-        fail(
-            ValueError(
-                f"refusing to listen on {settings.server.host} without API keys: anyone who can reach it could use "
-                "it. Create a key with `ragops keys create --name NAME`, or bind to 127.0.0.1."
-            )
-        )

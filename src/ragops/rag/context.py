@@ -106,6 +106,14 @@ def _join(held: Candidate, other: Candidate, *, held_first: bool) -> Candidate:
     )
 
 
+def join_overlapping(texts: Sequence[str]) -> str:
+    """Consecutive chunks of one document as one text, each overlap once: the document as it was chunked."""
+    joined = ""
+    for text in texts:
+        joined = joined + _without_overlap(joined, text) if joined else text
+    return joined
+
+
 def _without_overlap(first: str, second: str) -> str:
     """`second` minus the longest prefix that ends `first` (chunks overlap by a few tokens)."""
     for size in range(min(len(first), len(second)), 0, -1):

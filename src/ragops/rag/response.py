@@ -1,5 +1,6 @@
-"""The one serialisation of an Answer: what `POST /v1/query`, the SSE answer event, `ragops ask --json` and a
-registered pipeline version's pyfunc all return."""
+"""The one serialisation of an Answer: what `POST /v1/query`, the SSE answer event, `ragops ask --json`, the MCP
+`ask` tool and a registered pipeline version's pyfunc all return; and of ranked passages (`POST /v1/retrieve`, the
+MCP `search` tool)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import asdict
 
 from pydantic import BaseModel, Field
 
+from ragops.rag.pipeline import Passages
 from ragops.types import Answer, GuardOutcome, GuardStage, RetrievalMode
 
 
@@ -99,4 +101,40 @@ def answer_response(answer: Answer, request_id: str | None = None) -> AnswerResp
         usage=UsageResponse(**asdict(answer.usage)),
         request_id=request_id,
         trace_id=answer.trace_id or None,
+    )
+
+
+class PassageResponse(BaseModel):
+    rank: int
+    chunk_id: int
+    document_id: int
+    ordinal: int = Field(description="position of the chunk in its document")
+    title: str
+    source: str
+    source_id: str
+    uri: str | None
+    score: float = Field(description="score of the last ranking stage (RRF for hybrid)")
+    similarity: float | None = Field(description="dense cosine similarity, when a dense search ran")
+    text: str
+
+
+class RetrieveResponse(BaseModel):
+    question: str
+    collection: str
+    retrieval_mode: RetrievalMode
+    top_k: int
+    passages: list[PassageResponse]
+    timings_ms: dict[str, float] = Field(description="wall-clock ms per stage, from the trace's spans")
+    trace_id: str = Field(description="this request's trace: `ragops traces show <trace_id>`")
+
+
+def retrieve_response(found: Passages) -> RetrieveResponse:
+    return RetrieveResponse(
+        question=found.query.question,
+        collection=found.query.collection,
+        retrieval_mode=found.query.mode,
+        top_k=found.query.top_k,
+        passages=[PassageResponse(rank=rank, **asdict(c)) for rank, c in enumerate(found.candidates, start=1)],
+        timings_ms=found.timings_ms,
+        trace_id=found.trace_id,
     )

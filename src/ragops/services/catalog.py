@@ -1,9 +1,11 @@
-"""The stored documents as the API offers them: browse and delete documents, list collections, follow uploads."""
+"""The stored documents as the API and the MCP server offer them: browse, read and delete documents, list
+collections, follow uploads."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ragops.rag.context import join_overlapping
 from ragops.store import catalog
 from ragops.store import jobs as jobs_repo
 from ragops.store.catalog import CollectionSummary, DocumentSummary
@@ -26,6 +28,12 @@ class CatalogService:
     def get_document(self, document_id: int) -> DocumentSummary:
         with self.db.connection() as conn:
             return catalog.get_document(conn, document_id)
+
+    def read_document(self, document_id: int) -> tuple[DocumentSummary, str]:
+        """The document and its text, rebuilt from its chunks (documents keep no copy of their own)."""
+        with self.db.connection() as conn:
+            found = catalog.get_document(conn, document_id)
+            return found, join_overlapping(catalog.document_chunk_texts(conn, document_id))
 
     def delete_document(self, document_id: int) -> None:
         """The document and its chunks: it stops appearing in answers at once."""

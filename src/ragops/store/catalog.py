@@ -58,6 +58,12 @@ def get_document(conn: Connection, document_id: int) -> DocumentSummary:
     return DocumentSummary(*row)
 
 
+def document_chunk_texts(conn: Connection, document_id: int) -> list[str]:
+    """The document's chunk texts in document order."""
+    rows = conn.execute("SELECT text FROM chunks WHERE document_id = %s ORDER BY ordinal", (document_id,)).fetchall()
+    return [row[0] for row in rows]
+
+
 def delete_document(conn: Connection, document_id: int) -> None:
     """The document and (by cascade) its chunks, in one statement."""
     cursor = conn.execute("DELETE FROM documents WHERE id = %s", (document_id,))

@@ -36,7 +36,9 @@ class Database:
                 f"no database connection available from {self.location} ({exc}); is the server up?"
             ) from exc
         except psycopg.OperationalError as exc:
-            raise StoreError(f"database at {self.location} failed: {exc}") from exc
+            raise StoreError(
+                f"database at {self.location} failed: {exc}. Check that it runs (`ragops db status`), then retry."
+            ) from exc
 
     def close(self) -> None:
         self.pool.close()

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Generator
-from dataclasses import asdict
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from ragops.api.deps import MetricsDep, PipelineDep, SettingsDep
 from ragops.api.errors import problem_body, status_for
-from ragops.api.schemas import PassageResponse, QueryRequest, RetrieveResponse, TokenEvent, problem_responses
+from ragops.api.schemas import QueryRequest, TokenEvent, problem_responses
 from ragops.api.sse import SSE_HEADERS, closing_stream, sse_frame, stream_frames
 from ragops.errors import RagopsError
 from ragops.rag.pipeline import QueryPipeline
-from ragops.rag.response import AnswerResponse, answer_response
+from ragops.rag.response import AnswerResponse, RetrieveResponse, answer_response, retrieve_response
 from ragops.types import Answer, Query
 
 router = APIRouter(prefix="/v1", tags=["query"])
@@ -69,13 +68,4 @@ def _answer_frames(pipeline: QueryPipeline, query: Query, request_id: str) -> Ge
 @router.post("/retrieve", response_model=RetrieveResponse, responses=_ERRORS)
 def retrieve(request: QueryRequest, pipeline: PipelineDep, settings: SettingsDep) -> RetrieveResponse:
     """The ranked passages a question retrieves, without generating an answer."""
-    found = pipeline.retrieve(request.to_query(settings))
-    return RetrieveResponse(
-        question=found.query.question,
-        collection=found.query.collection,
-        retrieval_mode=found.query.mode,
-        top_k=found.query.top_k,
-        passages=[PassageResponse(rank=rank, **asdict(c)) for rank, c in enumerate(found.candidates, start=1)],
-        timings_ms=found.timings_ms,
-        trace_id=found.trace_id,
-    )
+    return retrieve_response(pipeline.retrieve(request.to_query(settings)))
