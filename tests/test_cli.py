@@ -30,6 +30,17 @@ def test_ask_json_prints_valid_json(home_env: dict[str, str], sample_collection:
     assert len(answer["trace_id"]) == 32
 
 
+def test_ask_shows_where_each_sentence_comes_from(home_env: dict[str, str], sample_collection: str) -> None:
+    # The profile's default (extractive) mode: every sentence is a passage's own, so each is named, not repeated.
+    result = runner.invoke(
+        app, ["ask", "--collection", sample_collection, "What is retrieval-augmented generation?"], env=home_env
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    per_sentence = [line for line in lines if line.startswith("1. [")]
+    assert per_sentence and "quoted verbatim from" in per_sentence[0]
+
+
 def test_ask_an_empty_question_fails_with_a_message(home_env: dict[str, str]) -> None:
     result = runner.invoke(app, ["ask", "  "], env=home_env)
     assert result.exit_code == 1

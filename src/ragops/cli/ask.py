@@ -81,21 +81,25 @@ def _print_text(answer: Answer) -> None:
 
 
 def _print_attributions(answer: Answer) -> None:
-    """Each sentence with the passage words behind it, so a reader can check it without opening the source."""
+    """Each sentence with the passage words behind it, so a reader can check it without opening the source;
+    a sentence quoted verbatim is not printed twice."""
     if not answer.attributions:
         return
     console.print()
-    for attribution in answer.attributions:
+    for number, attribution in enumerate(answer.attributions, 1):
+        sentence = escape(attribution.sentence)
         if attribution.citation is None:
             note = "[yellow]no passage supports this[/]" if not attribution.supported else "[dim]no claim to check[/]"
-            console.print(f"  {escape(attribution.sentence)}\n    {note}", highlight=False)
+            console.print(f"  {number}. {sentence}\n     {note}", highlight=False)
             continue
-        passage = answer.citations[attribution.citation - 1].text
-        span = passage[attribution.passage_start : attribution.passage_end]
-        console.print(
-            f"  {escape(attribution.sentence)}\n    [dim][{attribution.citation}] \u201c{escape(span)}\u201d[/]",
-            highlight=False,
-        )
+        marker = f"[{attribution.citation}]"
+        cited = answer.citations[attribution.citation - 1]
+        span = cited.text[attribution.passage_start : attribution.passage_end]
+        if span.split() == attribution.sentence.split():
+            line = f"  {number}. [dim]{marker} quoted verbatim from \u201c{escape(cited.title)}\u201d[/]"
+        else:
+            line = f"  {number}. {sentence}\n     [dim]{marker} \u201c{escape(span)}\u201d[/]"
+        console.print(line, highlight=False)
 
 
 def _print_sources(answer: Answer) -> None:
