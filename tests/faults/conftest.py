@@ -7,6 +7,7 @@ import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,10 +29,24 @@ def scripted_llm() -> ScriptedChatModel:
 
 @pytest.fixture(scope="module")
 def own_runtime(runtime: Runtime) -> Iterator[Runtime]:
-    """An embedded PostgreSQL in a home of its own, with the session's embedder and tracer and a scripted LLM."""
+    with own_home_runtime(runtime) as own:
+        yield own
+
+
+@contextmanager
+def own_home_runtime(runtime: Runtime, **database: object) -> Iterator[Runtime]:
+    """An embedded PostgreSQL in a home of its own (`database` overrides its settings), with the session's
+    embedder and tracer and a scripted LLM."""
     home = Path(tempfile.mkdtemp(prefix="ragops-faults-"))  # not tmp_path: the server's user must reach it
     server = runtime.settings.server.model_copy(update={"rate_limit_per_minute": 1e6, "rate_limit_burst": 10_000})
-    settings = runtime.settings.model_copy(update={"home": home, "collection": OWN_COLLECTION, "server": server})
+    settings = runtime.settings.model_copy(
+        update={
+            "home": home,
+            "collection": OWN_COLLECTION,
+            "server": server,
+            "database": runtime.settings.database.model_copy(update=database),
+        }
+    )
     db = open_database(settings.database, settings.pgdata)
     sample = home / "sample.jsonl"
     with ARXIV_SAMPLE.open() as lines:

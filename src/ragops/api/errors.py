@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -23,6 +24,7 @@ from ragops.errors import (
     ProviderUnavailable,
     RagopsError,
     RateLimitedError,
+    RetryLater,
     StoreError,
     UnsupportedFormatError,
 )
@@ -81,8 +83,8 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> 
 
 def error_headers(exc: RagopsError) -> dict[str, str] | None:
     """The headers an error's status calls for (when to retry, how to authenticate)."""
-    if isinstance(exc, RateLimitedError):
-        return {"Retry-After": str(int(exc.retry_after_s))}
+    if isinstance(exc, RetryLater):
+        return {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
     if isinstance(exc, AuthenticationError):
         return {"WWW-Authenticate": "Bearer"}
     if isinstance(exc, OverloadedError):
