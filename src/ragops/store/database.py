@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from ragops.config import DatabaseSettings
 from ragops.errors import DatabaseUnavailableError, StoreError
@@ -86,6 +86,11 @@ class Database:
             remaining = deadline - time.monotonic()
             try:
                 return pool, pool.getconn(timeout=max(0.01, min(ACQUIRE_SLICE_S, remaining)))
+            except PoolClosed as exc:
+                raise StoreError(
+                    f"the connection pool to {self.location} is closed (is ragops shutting down?); retry, and check "
+                    "the database with `ragops db status`"
+                ) from exc
             except PoolTimeout as exc:
                 if remaining <= ACQUIRE_SLICE_S:
                     raise StoreError(

@@ -17,7 +17,9 @@ import fcntl
 import json
 import logging
 import os
+import threading
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -33,6 +35,10 @@ log = logging.getLogger(__name__)
 _PIDFILE = "postmaster.pid"
 _HOLDERS = "ragops-holders.json"
 _OURS = "ragops-postmaster.json"
+
+# Holds per data directory in this process (several Databases may share it): the last one releases the server.
+_held: Counter[Path] = Counter()
+_held_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -56,12 +62,13 @@ class ProcessId:
 def start_embedded_server(pgdata: Path) -> str:
     """Start (or attach to) the server for `pgdata`, held by this process; its connection URI (Unix socket)."""
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(pgdata):
+    with _held_lock, _locked(pgdata):
         uri = _ensure_running(pgdata)
         holders = _live(_read(pgdata / _HOLDERS))
         me = ProcessId.of(os.getpid())
         if me is not None and me not in holders:
             _write(pgdata / _HOLDERS, [*holders, me])
+        _held[pgdata.resolve()] += 1
     return uri
 
 
@@ -72,8 +79,11 @@ def restart_embedded_server(pgdata: Path) -> None:
 
 
 def release_embedded_server(pgdata: Path) -> None:
-    """This process no longer holds the server; the last holder stops it, if ours."""
-    with _locked(pgdata):
+    """One hold of this process ends; after its last, the last holder process stops the server, if ours."""
+    with _held_lock, _locked(pgdata):
+        _held[pgdata.resolve()] -= 1
+        if _held[pgdata.resolve()] > 0:
+            return
         others = [h for h in _live(_read(pgdata / _HOLDERS)) if h.pid != os.getpid()]
         _write(pgdata / _HOLDERS, others)
         if not others and _our_postmaster(pgdata) is not None:
