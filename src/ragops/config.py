@@ -29,6 +29,13 @@ class DatabaseSettings(_Section):
     pool_min_size: int = Field(default=1, ge=1)
     pool_max_size: int = Field(default=8, ge=1)
     connect_timeout_s: float = Field(default=10.0, gt=0)
+    health_interval_s: float = Field(
+        default=0.25, gt=0, le=10, description="how often a background probe checks that the database answers"
+    )
+    retry_after_s: int = Field(default=2, ge=1, description="the Retry-After a 503 gives while the database is down")
+    restart_embedded: bool = Field(
+        default=True, description="a process holding the embedded server starts it again when it stops or dies"
+    )
 
 
 class RetrySettings(_Section):

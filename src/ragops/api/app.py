@@ -13,6 +13,7 @@ from ragops.api.errors import install_error_handlers
 from ragops.api.limits import BodySizeLimitMiddleware, limit_question_length
 from ragops.api.metrics import Metrics, MetricsMiddleware
 from ragops.api.routes import documents, feedback, health, openai_compat, query, web
+from ragops.api.schemas import problem_responses
 from ragops.config import Settings
 from ragops.errors import ConfigError
 from ragops.ingest.worker import IngestionWorker
@@ -25,6 +26,9 @@ API_DESCRIPTION = (
     "Cited answers over your documents. Send `Authorization: Bearer <key>` (from `ragops keys create`) "
     "when the server requires keys. Errors are RFC 9457 problem details."
 )
+
+# Any route may meet a body that is not UTF-8 (400) or one over server.max_body_bytes (413).
+ANY_ROUTE_ERRORS = problem_responses(400, 413)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_label: str | None = None) -> FastAPI:
@@ -65,13 +69,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_labe
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.server.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: 413s are counted too
-    app.include_router(health.router)
-    app.include_router(web.router)
+    app.include_router(health.router, responses=ANY_ROUTE_ERRORS)
+    app.include_router(web.router, responses=ANY_ROUTE_ERRORS)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     protected = [Depends(require_api_key)]
-    app.include_router(query.router, dependencies=[*protected, Depends(limit_question_length)])
+    app.include_router(
+        query.router, dependencies=[*protected, Depends(limit_question_length)], responses=ANY_ROUTE_ERRORS
+    )
     for router in (documents.router, feedback.router, openai_compat.router):
-        app.include_router(router, dependencies=protected)
+        app.include_router(router, dependencies=protected, responses=ANY_ROUTE_ERRORS)
     return app
 
 

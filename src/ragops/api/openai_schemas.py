@@ -6,17 +6,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ragops.api.fields import RequestModel
 from ragops.rag.response import AttributionResponse, CitationResponse, SafetyAttribute
 
 
-class ContentPart(BaseModel):
+class ContentPart(RequestModel):
     model_config = ConfigDict(extra="allow")
 
     type: str
     text: str | None = None
 
 
-class ChatMessageIn(BaseModel):
+class ChatMessageIn(RequestModel):
     model_config = ConfigDict(extra="allow")  # name, tool_calls, ...: accepted and ignored
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
@@ -28,7 +29,7 @@ class ChatMessageIn(BaseModel):
         return self.content or ""
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(RequestModel):
     # Clients send many optional knobs (temperature, max_tokens, user, ...); the pipeline's config decides those.
     model_config = ConfigDict(extra="allow")
 

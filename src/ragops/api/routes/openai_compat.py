@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from ragops.api.deps import DatabaseDep, MetricsDep, PipelineDep, SettingsDep
-from ragops.api.errors import problem_body, status_for
+from ragops.api.errors import exception_problem
 from ragops.api.openai_schemas import (
     AssistantMessage,
     ChatCompletionChunk,
@@ -30,7 +30,7 @@ from ragops.api.openai_schemas import (
 )
 from ragops.api.schemas import problem_responses
 from ragops.api.sse import SSE_HEADERS, closing_stream, sse_frame, stream_frames
-from ragops.errors import NotFoundError, RagopsError
+from ragops.errors import NotFoundError
 from ragops.rag.pipeline import QueryPipeline
 from ragops.rag.query import resolve_query
 from ragops.rag.response import answer_response
@@ -163,6 +163,6 @@ def _chunk_frames(
                     yield chunk(Delta(), finish=True, answer=event)
                 else:
                     yield chunk(Delta(content=event.text))
-    except RagopsError as exc:  # the 200 is already sent: OpenAI clients read an in-band `error`
-        yield sse_frame(problem_body(status_for(exc), str(exc)))
+    except Exception as exc:  # the 200 is already sent: OpenAI clients read an in-band `error`
+        yield sse_frame(exception_problem(exc))
     yield sse_frame("[DONE]")

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from ragops.api.deps import MetricsDep, PipelineDep, SettingsDep
-from ragops.api.errors import problem_body, status_for
+from ragops.api.errors import exception_problem
 from ragops.api.schemas import QueryRequest, TokenEvent, problem_responses
 from ragops.api.sse import SSE_HEADERS, closing_stream, sse_frame, stream_frames
-from ragops.errors import RagopsError
 from ragops.rag.pipeline import QueryPipeline
 from ragops.rag.response import AnswerResponse, RetrieveResponse, answer_response, retrieve_response
 from ragops.types import Answer, Query
@@ -61,8 +60,8 @@ def _answer_frames(pipeline: QueryPipeline, query: Query, request_id: str) -> Ge
                     yield sse_frame(answer_response(event, request_id), "answer")
                 else:
                     yield sse_frame(TokenEvent(text=event.text), "token")
-    except RagopsError as exc:  # the 200 is already sent: report in-band
-        yield sse_frame(problem_body(status_for(exc), str(exc)), "error")
+    except Exception as exc:  # the 200 is already sent: report in-band, whatever failed
+        yield sse_frame(exception_problem(exc), "error")
 
 
 @router.post("/retrieve", response_model=RetrieveResponse, responses=_ERRORS)
