@@ -278,7 +278,8 @@ class QueryPipeline:
             ),
             _attribution_attributes,
         )
-        if not attributed.attributions and self.answering.fallback_to_extractive:
+        emptied = not attributed.attributions and self.answering.mode == "generative"  # hybrid fills by itself
+        if emptied and self.answering.fallback_to_extractive:
             return self._fall_back(prepared, f"the unsupported-sentence policy ({policy}) left nothing of the reply")
         answered_by = "generative"
         if self.answering.mode == "hybrid":
