@@ -1,9 +1,10 @@
 """The rules condenser: a follow-up made standalone without an LLM, deterministically, in well under a millisecond.
 
-Two rules, applied only to a question that leans on the conversation (it refers back, leaves its subject out, or
-is too short to stand alone):
+Two rules, applied only to a question that leans on the conversation (it refers back, leaves its subject out, is
+too short to stand alone, or names nothing specific: no capitalised term, acronym or number past its first word):
 - references to earlier answers ("it", "they", "that method", "the second paper", "the other one") resolve to the
-  documents the previous answer cited: their titles join the query, so both retrievers find them again;
+  documents the previous answer cited: their titles join the query, so both retrievers find them again. Picking one
+  of several ("the one that ...", "which of them") looks at the latest answer that showed several;
 - the topic carries over: the content words of the earlier questions back to the last self-contained one.
 A request for *other* work ("is there something similar ...", "has anyone ...") keeps the topic but not the titles:
 it asks for a different document than the ones already shown.
@@ -36,6 +37,12 @@ _REFERRING = re.compile(
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "former": 0, "last": -1, "latter": -1}
 _ORDINAL_REFERENCE = re.compile(
     rf"\bthe\s+(first|second|third|fourth|fifth|last)\s+{_DOCUMENT_NOUN}\b|\bthe\s+(former|latter)\b", re.IGNORECASE
+)
+# Picking one of several documents by a description: "the protein one", "the one that uses ...", "which of them".
+_SELECTIVE_REFERENCE = re.compile(
+    r"\bthe\s+(?:[\w-]+\s+){1,3}?one\b|\bthe\s+one\s+(?:that|which|with|using|on|for|about|where)\b"
+    r"|\bwhich\s+of\s+(?:them|those|these|the\s+\w+)\b",
+    re.IGNORECASE,
 )
 _OTHER_REFERENCE = re.compile(rf"\bthe\s+other\s+{_DOCUMENT_NOUN}\b|\bthe\s+other\b\s*(?:[-:,?]|$)", re.IGNORECASE)
 # Opening words of a question that continues the last one: "And the benchmarks?", "What about distribution shift?"
@@ -72,19 +79,29 @@ def resolve_follow_up(question: str, history: Sequence[Turn]) -> Resolution:
 
 
 def leans_on_history(question: str) -> bool:
-    """Whether a question needs the conversation to be understood: it refers back, continues, or is short."""
+    """Whether a question needs the conversation to be understood: it refers back, continues, is short, or names
+    nothing specific."""
     return bool(
         _REFERRING.search(question)
         or _CONTINUES.search(question)
         or _ASKS_FOR_OTHER_WORK.search(question)
         or len(content_stems(question)) <= SHORT_QUESTION_STEMS
+        or not names_something(question)
     )
+
+
+def names_something(question: str) -> bool:
+    """Whether a question names a specific thing: a word past the first with a capital letter or a digit
+    (a method, dataset, model or year), the pronoun "I" aside."""
+    return any(word != "I" and any(ch.isupper() or ch.isdigit() for ch in word) for word in question.split()[1:])
 
 
 def referenced_documents(question: str, history: Sequence[Turn]) -> tuple[CitedDocument, ...]:
     """The documents a follow-up points at: one by its position ("the second paper") or as "the other one" when
     the question says so, else every document the latest answer with sources cited (the first few)."""
     shown = next((turn.documents for turn in reversed(history) if turn.documents), ())
+    if _SELECTIVE_REFERENCE.search(question) and len(shown) < 2:  # one of several: the latest answer showing several
+        shown = next((turn.documents for turn in reversed(history) if len(turn.documents) > 1), shown)
     ordinal = _ORDINAL_REFERENCE.search(question)
     if ordinal and len(shown) > 1:
         position = _ORDINALS[(ordinal[1] or ordinal[2]).lower()]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
-from ragops.types import Turn
+from ragops.types import Answer, Candidate, Citation, CitedDocument, Turn
 
 MAX_TITLES_SHOWN = 4  # an answer's sources as a follow-up may name them ("the second paper")
 
@@ -28,3 +28,19 @@ def render_turn(turn: Turn) -> str:
     if titles:
         lines.append("Sources: " + "; ".join(titles))
     return "\n".join(lines)
+
+
+def cited_documents(passages: Sequence[Candidate | Citation], cited: Collection[int]) -> tuple[CitedDocument, ...]:
+    """The documents of the passages an answer cited (1-based numbers), each once, in passage order; every
+    passage's document when it cited none (a follow-up still refers to what was shown)."""
+    chosen = [p for n, p in enumerate(passages, start=1) if n in cited] or list(passages)
+    unique: dict[int, CitedDocument] = {}
+    for passage in chosen:
+        unique.setdefault(passage.document_id, CitedDocument(passage.title, passage.source_id, passage.document_id))
+    return tuple(unique.values())
+
+
+def answered_turn(answer: Answer) -> Turn:
+    """The turn a finished answer adds to its conversation."""
+    cited = {c.number for c in answer.citations if c.cited}
+    return Turn(answer.question, answer.text, cited_documents(answer.citations, cited))
