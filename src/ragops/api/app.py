@@ -12,12 +12,13 @@ from ragops.api.auth import TokenBucketLimiter, is_loopback, require_api_key
 from ragops.api.errors import install_error_handlers
 from ragops.api.limits import BodySizeLimitMiddleware, limit_question_length
 from ragops.api.metrics import Metrics, MetricsMiddleware
-from ragops.api.routes import documents, feedback, health, openai_compat, query, web
+from ragops.api.routes import conversations, documents, feedback, health, openai_compat, query, web
 from ragops.config import Settings
 from ragops.errors import ConfigError
 from ragops.ingest.worker import IngestionWorker
 from ragops.runtime import Runtime, open_runtime
 from ragops.services.catalog import CatalogService
+from ragops.services.conversations import ConversationService
 from ragops.services.feedback import FeedbackService
 from ragops.store.api_keys import active_key_count
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_labe
             app.state.pipeline = opened.pipeline(settings)
             app.state.catalog = CatalogService(opened.db)
             app.state.feedback = FeedbackService(opened.db)
+            app.state.conversations = ConversationService(opened.db, app.state.pipeline, settings)
             worker = IngestionWorker(opened.db, opened.embedder, settings.chunking, settings.server.upload_queue_size)
             worker.start()
             app.state.worker = worker
@@ -74,9 +76,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_labe
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     protected = [Depends(require_api_key)]
-    app.include_router(query.router, dependencies=[*protected, Depends(limit_question_length)])
-    for router in (documents.router, feedback.router, openai_compat.router):
-        app.include_router(router, dependencies=protected)
+    for router in (query.router, conversations.router):  # both take a `question` in the body
+        app.include_router(router, dependencies=[*protected, Depends(limit_question_length)])
+    for other in (documents.router, feedback.router, openai_compat.router):
+        app.include_router(other, dependencies=protected)
     return app
 
 

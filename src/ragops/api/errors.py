@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from ragops.errors import (
     AuthenticationError,
     ConfigError,
+    ConflictError,
     EmbedderMismatchError,
     IngestError,
     NotFoundError,
@@ -34,6 +35,7 @@ _STATUS_BY_ERROR: list[tuple[type[RagopsError], int]] = [
     (IngestError, 422),
     (NotFoundError, 404),
     (EmbedderMismatchError, 409),
+    (ConflictError, 409),
     (StoreError, 503),
     (ProviderTimeout, 504),
     (ProviderUnavailable, 503),  # down, 5xx or throttled after the retries: worth retrying later

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ragops.rag.response import AttributionResponse, CitationResponse, SafetyAttribute
 
@@ -33,8 +33,17 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = Field(min_length=1, examples=["ragops"], description="`ragops` or `ragops/<collection>`")
-    messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
+    messages: list[ChatMessageIn] = Field(
+        max_length=200, description="the conversation, oldest first, ending with the user's question"
+    )
     stream: bool = False
+
+    @field_validator("messages")
+    @classmethod
+    def has_messages(cls, value: list[ChatMessageIn]) -> list[ChatMessageIn]:
+        if not value:
+            raise ValueError("messages is empty: send the conversation, ending with the user's question")
+        return value
 
 
 class AssistantMessage(BaseModel):

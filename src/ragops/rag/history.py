@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from typing import Protocol
 
-from ragops.types import Answer, Candidate, Citation, CitedDocument, Turn
+from ragops.types import CitedDocument, Turn
 
 MAX_TITLES_SHOWN = 4  # an answer's sources as a follow-up may name them ("the second paper")
+
+
+class Passage(Protocol):
+    """What a passage (Candidate, Citation, a stored citation) says about its document."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def source_id(self) -> str: ...
+
+    @property
+    def document_id(self) -> int: ...
 
 
 def fit_history(turns: Sequence[Turn], cost: Callable[[Turn], int], budget: int, *, max_turns: int) -> tuple[Turn, ...]:
@@ -30,7 +44,7 @@ def render_turn(turn: Turn) -> str:
     return "\n".join(lines)
 
 
-def cited_documents(passages: Sequence[Candidate | Citation], cited: Collection[int]) -> tuple[CitedDocument, ...]:
+def cited_documents(passages: Sequence[Passage], cited: Collection[int]) -> tuple[CitedDocument, ...]:
     """The documents of the passages an answer cited (1-based numbers), each once, in passage order; every
     passage's document when it cited none (a follow-up still refers to what was shown)."""
     chosen = [p for n, p in enumerate(passages, start=1) if n in cited] or list(passages)
@@ -38,9 +52,3 @@ def cited_documents(passages: Sequence[Candidate | Citation], cited: Collection[
     for passage in chosen:
         unique.setdefault(passage.document_id, CitedDocument(passage.title, passage.source_id, passage.document_id))
     return tuple(unique.values())
-
-
-def answered_turn(answer: Answer) -> Turn:
-    """The turn a finished answer adds to its conversation."""
-    cited = {c.number for c in answer.citations if c.cited}
-    return Turn(answer.question, answer.text, cited_documents(answer.citations, cited))
