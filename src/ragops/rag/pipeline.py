@@ -286,8 +286,8 @@ class QueryPipeline:
         return replace(query, style=style.text), verdicts + list(style.verdicts), style.blocked_by
 
     def _prompt_history(self, query: Query) -> tuple[Turn, ...]:
-        """The latest turns that fit the answer prompt beside the passages: at most `conversation.history_tokens`
-        and never more than the window leaves; the oldest go first."""
+        """The latest turns that fit the answer prompt: at most `conversation.history_tokens` and never more than
+        half of what the window leaves, so the passages keep the other half; the oldest go first."""
         if not query.history:
             return ()
         fixed = sum(self.llm.count_tokens(m.content) for m in self._messages(Context([], ""), query, ()))
@@ -298,7 +298,7 @@ class QueryPipeline:
             lambda turn: (
                 self.llm.count_tokens(turn.question) + self.llm.count_tokens(turn.answer) + 2 * MESSAGE_OVERHEAD_TOKENS
             ),
-            min(settings.history_tokens, room),
+            min(settings.history_tokens, room // 2),
             max_turns=settings.max_history_turns,
         )
 
