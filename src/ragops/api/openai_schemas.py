@@ -70,6 +70,10 @@ class ChatCompletionResponse(BaseModel):
     request_id: str = Field(description="ragops extension: names this answer in POST /v1/feedback")
     blocked: bool = Field(default=False, description="ragops extension: a guardrail refused the question or answer")
     safety: list[SafetyAttribute] = Field(default_factory=list, description="ragops extension: every guard's verdict")
+    standalone_query: str | None = Field(
+        default=None, description="ragops extension: the follow-up as retrieval ran it, history resolved"
+    )
+    condense_strategy: str | None = Field(default=None, description="ragops extension: how it was made standalone")
 
 
 class Delta(BaseModel):
@@ -94,6 +98,8 @@ class ChatCompletionChunk(BaseModel):
     request_id: str | None = Field(default=None, description="on the last chunk only")
     blocked: bool | None = Field(default=None, description="on the last chunk only")
     safety: list[SafetyAttribute] | None = Field(default=None, description="on the last chunk only")
+    standalone_query: str | None = Field(default=None, description="on the last chunk of a follow-up only")
+    condense_strategy: str | None = Field(default=None, description="on the last chunk of a follow-up only")
 
 
 class ModelCard(BaseModel):

@@ -105,6 +105,8 @@ def chat_completions(
         request_id=completion_id,
         blocked=answer.blocked,
         safety=shown.safety,
+        standalone_query=shown.standalone_query,
+        condense_strategy=shown.condense_strategy,
     )
 
 
@@ -201,6 +203,8 @@ def _chunk_frames(
                 request_id=completion_id if shown else None,
                 blocked=shown.blocked if shown else None,
                 safety=shown.safety if shown else None,
+                standalone_query=shown.standalone_query if shown else None,
+                condense_strategy=shown.condense_strategy if shown else None,
             ).model_dump_json(exclude_none=True)
         )
 
