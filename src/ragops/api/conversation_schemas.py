@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ragops.rag.response import CitationResponse
 from ragops.services.conversations import Thread
-from ragops.store.conversations import Conversation, Message
 
 MAX_TITLE_CHARS = 200
 
@@ -48,21 +47,13 @@ class MessageRequest(BaseModel):
 
 
 class ConversationResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read off the store's Conversation; its owner is not shown
+
     id: str = Field(description="unguessable; the only way to reach the conversation")
     collection: str
     title: str
     created_at: datetime
     updated_at: datetime = Field(description="when the last message was added, or the title changed")
-
-    @classmethod
-    def of(cls, conversation: Conversation) -> ConversationResponse:
-        return cls(
-            id=conversation.id,
-            collection=conversation.collection,
-            title=conversation.title,
-            created_at=conversation.created_at,
-            updated_at=conversation.updated_at,
-        )
 
 
 class ConversationPage(BaseModel):
@@ -73,6 +64,8 @@ class ConversationPage(BaseModel):
 
 
 class MessageResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read off the store's Message
+
     id: int
     role: Literal["user", "assistant"]
     text: str
@@ -83,20 +76,6 @@ class MessageResponse(BaseModel):
     request_id: str | None = Field(description="names the answer in POST /v1/feedback")
     created_at: datetime
 
-    @classmethod
-    def of(cls, message: Message) -> MessageResponse:
-        return cls(
-            id=message.id,
-            role=message.role,
-            text=message.text,
-            citations=[CitationResponse(**c) for c in message.citations],
-            standalone_query=message.standalone_query,
-            condense_strategy=message.condense_strategy,
-            trace_id=message.trace_id,
-            request_id=message.request_id,
-            created_at=message.created_at,
-        )
-
 
 class ConversationDetailResponse(ConversationResponse):
     """A conversation with every message, oldest first."""
@@ -104,6 +83,6 @@ class ConversationDetailResponse(ConversationResponse):
     messages: list[MessageResponse]
 
     @classmethod
-    def of_thread(cls, thread: Thread) -> ConversationDetailResponse:
-        base = ConversationResponse.of(thread.conversation)
-        return cls(**base.model_dump(), messages=[MessageResponse.of(m) for m in thread.messages])
+    def of(cls, thread: Thread) -> ConversationDetailResponse:
+        head = ConversationResponse.model_validate(thread.conversation).model_dump()
+        return cls(**head, messages=[MessageResponse.model_validate(m) for m in thread.messages])

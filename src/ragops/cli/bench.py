@@ -383,14 +383,15 @@ def bench_conversation(
     ceiling = next(s for s in summaries if s.strategy == CEILING)
     patterns = list(ceiling.hit_at_4_by_pattern)
     table = Table(
-        "strategy", "hit@4", "vs ceiling", "nDCG@10", *(f"hit@4 {p}" for p in patterns), "condense p50 ms", "p95 ms",
-        title=f"follow-ups of {dialogues.name} ({ceiling.follow_ups} in {len(loaded)} dialogues)",
+        "strategy", "hit@4", "vs ceiling", "nDCG@10", *patterns, "p50 ms", "p95 ms",
+        title=f"follow-ups of {dialogues.name} ({ceiling.follow_ups} in {len(loaded)} dialogues): hit@4 overall and "
+        "per pattern, nDCG@10, condense latency",
     )  # fmt: skip
     for s in summaries:
         table.add_row(
             s.strategy,
             f"{s.hit_at_4:.3f}",
-            f"{(s.hit_at_4 - ceiling.hit_at_4) * 100:+.1f} pt",
+            f"{(s.hit_at_4 - ceiling.hit_at_4) * 100:+.1f}",
             f"{s.ndcg_at_10:.3f}",
             *(f"{s.hit_at_4_by_pattern.get(p, 0.0):.3f}" for p in patterns),
             f"{s.condense_p50_ms:.2f}",

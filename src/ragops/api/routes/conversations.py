@@ -40,7 +40,7 @@ def create_conversation(
 ) -> ConversationResponse:
     """Start a conversation over a collection (default: the server's); ask in it with POST .../messages."""
     created = conversations.create(owner=_owner(api_key), collection=request.collection, title=request.title)
-    return ConversationResponse.of(created)
+    return ConversationResponse.model_validate(created)
 
 
 @router.get("", response_model=ConversationPage, responses=_ERRORS)
@@ -53,7 +53,7 @@ def list_conversations(
     """Your conversations, most recently active first."""
     found, total = conversations.list(owner=_owner(api_key), limit=limit, offset=offset)
     return ConversationPage(
-        conversations=[ConversationResponse.of(c) for c in found], total=total, limit=limit, offset=offset
+        conversations=[ConversationResponse.model_validate(c) for c in found], total=total, limit=limit, offset=offset
     )
 
 
@@ -62,7 +62,7 @@ def get_conversation(
     conversation_id: str, conversations: ConversationsDep, api_key: ApiKeyDep
 ) -> ConversationDetailResponse:
     """A conversation with every message and the sources of each answer."""
-    return ConversationDetailResponse.of_thread(conversations.get(conversation_id, owner=_owner(api_key)))
+    return ConversationDetailResponse.of(conversations.get(conversation_id, owner=_owner(api_key)))
 
 
 @router.patch("/{conversation_id}", response_model=ConversationResponse, responses=_ERRORS)
@@ -70,7 +70,9 @@ def rename_conversation(
     conversation_id: str, request: ConversationRenameRequest, conversations: ConversationsDep, api_key: ApiKeyDep
 ) -> ConversationResponse:
     """Rename a conversation."""
-    return ConversationResponse.of(conversations.rename(conversation_id, request.title, owner=_owner(api_key)))
+    return ConversationResponse.model_validate(
+        conversations.rename(conversation_id, request.title, owner=_owner(api_key))
+    )
 
 
 @router.delete("/{conversation_id}", status_code=204, responses=_ERRORS)
