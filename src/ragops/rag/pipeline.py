@@ -403,7 +403,7 @@ class QueryPipeline:
 
     def _assemble(self, candidates: list[Candidate], query: Query, history: tuple[Turn, ...]) -> Context:
         messages = self._messages(Context([], ""), query, history)
-        fixed = sum(self.llm.count_tokens(m.content) for m in messages)
+        fixed = self.llm.count_tokens("\n".join(m.content for m in messages))
         overhead = PROMPT_OVERHEAD_TOKENS + MESSAGE_OVERHEAD_TOKENS * (len(messages) - 2)
         budget = self.llm.context_window - self.generation.max_tokens - fixed - overhead
         return assemble_context(
