@@ -50,9 +50,11 @@ def test_messages_keep_their_order_and_the_first_question_names_an_untitled_thre
         store.add_messages(conn, created.id, [NewMessage("user", "And its benchmarks?")], title="ignored")
 
         messages = store.list_messages(conn, created.id)
+        latest = store.list_messages(conn, created.id, last=2)
         again = store.get_conversation(conn, created.id, owner=None)
 
     assert [m.role for m in messages] == ["user", "assistant", "user"]
+    assert [m.id for m in latest] == [m.id for m in messages[1:]]  # the last two, still oldest first
     assert messages[1].citations == [{"number": 1, "title": "FAIR-RAG"}]
     assert (messages[1].standalone_query, messages[1].condense_strategy) == ("What is FAIR-RAG?", "rules")
     assert again.title == "What is FAIR-RAG?"  # the first title sticks

@@ -419,7 +419,8 @@ class QueryPipeline:
         system = self.prompts.get("answer_system").render()
         if query.style:
             system += "\n\n" + self.prompts.get("answer_style").render(style=query.style)
-        turns = [m for t in history for m in (ChatMessage("user", t.question), ChatMessage("assistant", t.answer))]
+        pairs = ((ChatMessage("user", t.question), ChatMessage("assistant", t.answer)) for t in history)
+        turns = [m for pair in pairs for m in pair if m.content]  # a question asked twice has no answer
         question = self.prompts.get("answer_user").render(passages=context.text, question=query.question)
         return [ChatMessage("system", system), *turns, ChatMessage("user", question)]
 

@@ -92,8 +92,12 @@ class ConversationService:
                 close()  # a client that went away stops the model, as on /v1/query/stream
 
     def _follow_up(self, conversation_id: str, question: str, *, owner: int | None) -> Query:
-        thread = self.get(conversation_id, owner=owner)
-        collection = thread.conversation.collection
+        # Only the turns a prompt may carry are read: a long thread costs a question no more than a short one.
+        last = 2 * self.settings.conversation.max_history_turns
+        with self.db.connection() as conn:
+            conversation = store.get_conversation(conn, conversation_id, owner=owner)
+            messages = store.list_messages(conn, conversation_id, last=last)
+        collection = conversation.collection
         try:
             self.pipeline.collection(collection)
         except NotFoundError as exc:
@@ -102,7 +106,7 @@ class ConversationService:
                 f"start a new conversation on an existing collection (GET /v1/collections), or re-create it with "
                 f"`ragops ingest --collection {collection}`"
             ) from exc
-        return resolve_query(self.settings, question, collection=collection, history=history_turns(thread.messages))
+        return resolve_query(self.settings, question, collection=collection, history=history_turns(messages))
 
     def _record(self, conversation_id: str, answer: Answer, request_id: str) -> None:
         shown = answer_response(answer, request_id)

@@ -97,14 +97,14 @@ def delete_conversation(conn: Connection, conversation_id: str, *, owner: int | 
         raise _not_found(conversation_id)
 
 
-def list_messages(conn: Connection, conversation_id: str) -> list[Message]:
-    """Every message of a conversation, oldest first (the caller has checked its owner)."""
+def list_messages(conn: Connection, conversation_id: str, *, last: int | None = None) -> list[Message]:
+    """The conversation's messages (the `last` ones only, when given), oldest first; the caller checked its owner."""
     rows = conn.execute(
         "SELECT id, role, text, citations, standalone_query, condense_strategy, trace_id, request_id, created_at"
-        " FROM conversation_messages WHERE conversation_id = %s ORDER BY id",
-        (conversation_id,),
+        " FROM conversation_messages WHERE conversation_id = %s ORDER BY id DESC LIMIT %s",
+        (conversation_id, last),  # LIMIT NULL: all of them
     ).fetchall()
-    return [Message(*row) for row in rows]
+    return [Message(*row) for row in reversed(rows)]
 
 
 def add_messages(conn: Connection, conversation_id: str, messages: list[NewMessage], *, title: str) -> None:

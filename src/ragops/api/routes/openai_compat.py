@@ -83,7 +83,7 @@ def chat_completions(
         settings,
         _question(request.messages, max_chars),
         collection=_collection(request.model, settings.collection),
-        history=history_turns(request.messages[:-1]),
+        history=_history(request.messages[:-1]),
         style=_style(request.messages, max_chars),
     )
     pipeline.collection(query.collection)  # unknown collection: 404 before any stream starts
@@ -128,7 +128,7 @@ def read_sources(content: str) -> tuple[str, tuple[CitedDocument, ...]]:
     return answer, tuple(CitedDocument(m["title"]) for m in matches if m)
 
 
-def history_turns(messages: Sequence[ChatMessageIn]) -> list[Turn]:
+def _history(messages: Sequence[ChatMessageIn]) -> list[Turn]:
     """Earlier user and assistant messages as turns: a user message opens one, the assistant's reply closes it."""
     turns: list[Turn] = []
     question: str | None = None
