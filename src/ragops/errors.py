@@ -31,6 +31,10 @@ class NotFoundError(StoreError):
     """A named thing (collection, document) does not exist."""
 
 
+class ConflictError(StoreError):
+    """The request conflicts with what is stored, e.g. a conversation whose collection was deleted."""
+
+
 class EmbedderMismatchError(StoreError):
     """A collection's vectors were made by another embedder than the one configured."""
 

@@ -12,13 +12,14 @@ from ragops.api.auth import TokenBucketLimiter, auth_required, require_api_key
 from ragops.api.errors import install_error_handlers
 from ragops.api.limits import BodySizeLimitMiddleware, limit_question_length
 from ragops.api.metrics import Metrics, MetricsMiddleware
-from ragops.api.routes import documents, feedback, health, openai_compat, query, web
+from ragops.api.routes import conversations, documents, feedback, health, openai_compat, query, web
 from ragops.api.schemas import problem_responses
 from ragops.config import Settings
 from ragops.errors import ConfigError
 from ragops.ingest.worker import IngestionWorker
 from ragops.runtime import Runtime, open_runtime
 from ragops.services.catalog import CatalogService
+from ragops.services.conversations import ConversationService
 from ragops.services.feedback import FeedbackService
 from ragops.store.api_keys import active_key_count
 
@@ -52,6 +53,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_labe
             app.state.pipeline = opened.pipeline(settings)
             app.state.catalog = CatalogService(opened.db)
             app.state.feedback = FeedbackService(opened.db)
+            app.state.conversations = ConversationService(opened.db, app.state.pipeline, settings)
             worker = IngestionWorker(opened.db, opened.embedder, settings.chunking, settings.server.upload_queue_size)
             worker.start()
             app.state.worker = worker
@@ -73,11 +75,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_labe
     app.include_router(web.router, responses=ANY_ROUTE_ERRORS)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     protected = [Depends(require_api_key)]
-    app.include_router(
-        query.router, dependencies=[*protected, Depends(limit_question_length)], responses=ANY_ROUTE_ERRORS
-    )
-    for router in (documents.router, feedback.router, openai_compat.router):
-        app.include_router(router, dependencies=protected, responses=ANY_ROUTE_ERRORS)
+    for router in (query.router, conversations.router):  # both take a `question` in the body
+        app.include_router(
+            router, dependencies=[*protected, Depends(limit_question_length)], responses=ANY_ROUTE_ERRORS
+        )
+    for other in (documents.router, feedback.router, openai_compat.router):
+        app.include_router(other, dependencies=protected, responses=ANY_ROUTE_ERRORS)
     return app
 
 

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from ragops.errors import (
     AuthenticationError,
     ConfigError,
+    ConflictError,
     EmbedderMismatchError,
     IngestError,
     InvalidRequestError,
@@ -43,6 +44,7 @@ _STATUS_BY_ERROR: list[tuple[type[RagopsError], int]] = [
     (InvalidRequestError, 422),
     (NotFoundError, 404),
     (EmbedderMismatchError, 409),
+    (ConflictError, 409),
     (StoreError, 503),
     (ProviderTimeout, 504),
     (ProviderUnavailable, 503),  # down, 5xx or throttled after the retries: worth retrying later
