@@ -1,4 +1,4 @@
-"""`ragops ingest`: documents into a collection, with a progress bar."""
+"""`ragops ingest` and `ragops sync`: documents into a collection, with a progress bar."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.progress import (
@@ -24,9 +24,13 @@ from ragops.cli.common import CollectionOption, ProfileOption, app, console, err
 from ragops.errors import IngestError, RagopsError
 
 if TYPE_CHECKING:
+    from ragops.collect.sync import SyncReport
     from ragops.config import Settings
+    from ragops.ingest.pipeline import IngestReport, ProgressCallback
     from ragops.runtime import Runtime
     from ragops.types import SourceDocument
+
+T = TypeVar("T")
 
 
 class SourceKind(StrEnum):
@@ -80,8 +84,55 @@ def _run_ingest(
     location: str,
 ) -> None:
     """Ingest what `items` reads (given the opened runtime) with a progress bar, then print the report."""
-    from ragops.guardrails.registry import ingest_redactor
     from ragops.ingest.pipeline import ingest_documents
+
+    def work(runtime: Runtime, advance: ProgressCallback, redact: Callable[[str], str] | None) -> IngestReport:
+        return ingest_documents(
+            runtime.db,
+            runtime.embedder,
+            items(runtime),
+            collection=collection,
+            source=source,
+            location=location,
+            chunking=settings.chunking,
+            on_progress=advance,
+            redact=redact,
+        )
+
+    _print_report(_with_progress(settings, work))
+
+
+@app.command()
+def sync(
+    folder: Annotated[Path, typer.Argument(help="the folder of .md/.txt files the collection follows")],
+    collection: CollectionOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Make a collection follow a folder: new and changed files ingested, deleted files' documents removed."""
+    from ragops.collect.sync import sync_folder
+
+    settings = settings_for(profile)
+
+    def work(runtime: Runtime, advance: ProgressCallback, redact: Callable[[str], str] | None) -> SyncReport:
+        return sync_folder(
+            runtime.db,
+            runtime.embedder,
+            folder,
+            collection=collection or settings.collection,
+            chunking=settings.chunking,
+            on_progress=advance,
+            redact=redact,
+        )
+
+    report = _with_progress(settings, work)
+    _print_report(report.ingest, f"{report.removed} removed, ")
+
+
+def _with_progress(
+    settings: Settings, work: Callable[[Runtime, ProgressCallback, Callable[[str], str] | None], T]
+) -> T:
+    """`work` on the opened runtime, given a progress callback and the configured redactor; errors end the command."""
+    from ragops.guardrails.registry import ingest_redactor
     from ragops.runtime import open_runtime
 
     try:
@@ -92,23 +143,16 @@ def _run_ingest(
                 progress.update(task, total=total, advance=documents)
                 progress.update(task, chunks=progress.tasks[task].fields["chunks"] + chunks)
 
-            report = ingest_documents(
-                runtime.db,
-                runtime.embedder,
-                items(runtime),
-                collection=collection,
-                source=source,
-                location=location,
-                chunking=settings.chunking,
-                on_progress=advance,
-                redact=ingest_redactor(settings.guardrails),
-            )
+            return work(runtime, advance, ingest_redactor(settings.guardrails))
     except RagopsError as exc:
         fail(exc)
+
+
+def _print_report(report: IngestReport, removed: str = "") -> None:
     counts = report.counts
     console.print(
         f"[bold green]done[/] in {report.seconds:.1f} s: collection {report.collection!r} - "
-        f"{counts.documents_added} added, {counts.documents_updated} updated, "
+        f"{counts.documents_added} added, {counts.documents_updated} updated, {removed}"
         f"{counts.documents_unchanged} unchanged, {counts.documents_duplicate} duplicate, "
         f"{counts.documents_failed} failed; {counts.chunks_embedded} chunks embedded, "
         f"{counts.chunks_reused} reused"
