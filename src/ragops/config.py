@@ -256,6 +256,10 @@ class CollectSettings(_Section):
     timeout_s: float = Field(default=30.0, gt=0, description="one request: connecting and each read")
     retry: RetrySettings = RetrySettings(max_attempts=4, base_delay_s=3.0, max_delay_s=60.0)
     user_agent: str = Field(default="ragops/0.1 (self-hosted RAG; data collection)", min_length=1)
+    web_delay_s: float = Field(
+        default=1.0, ge=0.0, description="between web pages; a longer robots.txt Crawl-delay wins"
+    )
+    web_max_page_bytes: int = Field(default=2_000_000, ge=1024, description="larger pages are skipped")
 
 
 class ServerSettings(_Section):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -46,7 +47,7 @@ def fetch_arxiv(
     profile: ProfileOption = None,
 ) -> None:
     """Fetch arXiv papers (at most one request every 3 s); an interrupted fetch resumes where it stopped."""
-    from ragops.collect.arxiv import ArxivFetcher, ArxivQuery
+    from ragops.collect.arxiv import ArxivFetcher, ArxivQuery, polite_interval
 
     settings = settings_for(profile)
     ids = tuple(i.strip() for i in (id_list or "").split(",") if i.strip())
@@ -56,17 +57,18 @@ def fetch_arxiv(
         fail(exc)
     target = collection or settings.collection
     try:
-        with database(settings) as db, _polite_client(settings) as http, _collect_progress() as progress:
+        with (
+            database(settings) as db,
+            _polite_client(
+                settings, polite_interval(settings.collect.arxiv_url, settings.collect.arxiv_interval_s)
+            ) as http,
+            _collect_progress() as progress,
+        ):
             task = progress.add_task("arxiv", total=None, fetched_bytes=0)
-
-            def advance(entries: int, size_bytes: int, total: int) -> None:
-                progress.update(task, total=total, advance=entries)
-                progress.update(task, fetched_bytes=progress.tasks[task].fields["fetched_bytes"] + size_bytes)
-
             fetcher = ArxivFetcher(
                 db, http, url=settings.collect.arxiv_url, page_size=settings.collect.arxiv_page_size, collection=target
             )
-            report = fetcher.fetch(request, full_text=full_text, on_progress=advance)
+            report = fetcher.fetch(request, full_text=full_text, on_progress=_advancer(progress, task))
     except RagopsError as exc:
         fail(exc)
     resumed = f" (resumed at entry {report.resumed_from})" if report.resumed_from else ""
@@ -76,6 +78,52 @@ def fetch_arxiv(
         f"Next: ragops ingest --from-raw -c {target}"
     )
     for message in report.errors:
+        errors.print(f"[yellow]skipped[/] {message}", highlight=False)
+
+
+@fetch_app.command("web")
+def fetch_web(
+    url: Annotated[str, typer.Argument(help="start page, e.g. https://example.org/docs/")],
+    depth: Annotated[int, typer.Option(min=0, help="links followed from the start page")] = 2,
+    max_pages: Annotated[int, typer.Option(min=1, help="HTML pages at most")] = 200,
+    same_domain: Annotated[bool, typer.Option("--same-domain/--any-domain", help="stay on the start host")] = True,
+    collection: CollectionOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Crawl web pages (robots.txt obeyed, one page a second by default) into the raw store."""
+    from ragops.collect.web import CrawlRequest, WebCrawler
+    from ragops.ingest.sources.main_content import require_extractor
+
+    settings = settings_for(profile)
+    try:
+        require_extractor()
+        request = CrawlRequest(start_url=url, depth=depth, max_pages=max_pages, same_domain=same_domain)
+    except (ValueError, RagopsError) as exc:
+        fail(exc)
+    target = collection or settings.collection
+    try:
+        with (
+            database(settings) as db,
+            _polite_client(settings, settings.collect.web_delay_s) as http,
+            _collect_progress() as progress,
+        ):
+            task = progress.add_task("web", total=max_pages, fetched_bytes=0)
+            crawler = WebCrawler(
+                db,
+                http,
+                collection=target,
+                max_page_bytes=settings.collect.web_max_page_bytes,
+                user_agent=settings.collect.user_agent,
+            )
+            report = crawler.crawl(request, on_progress=_advancer(progress, task))
+    except RagopsError as exc:
+        fail(exc)
+    console.print(
+        f"[bold green]done[/] in {report.seconds:.1f} s: {report.pages} pages, {report.written} raw records written, "
+        f"{report.unchanged} unchanged; skipped {report.disallowed} (robots.txt), {report.not_html} not HTML, "
+        f"{report.duplicates} duplicates, {len(report.errors)} failed. Next: ragops ingest --from-raw -c {target}"
+    )
+    for message in report.errors[:20]:
         errors.print(f"[yellow]skipped[/] {message}", highlight=False)
 
 
@@ -117,14 +165,22 @@ def _date(value: datetime | None) -> date | None:
 
 
 @contextmanager
-def _polite_client(settings: Settings) -> Iterator[PoliteClient]:
-    from ragops.collect.arxiv import polite_interval
+def _polite_client(settings: Settings, interval_s: float) -> Iterator[PoliteClient]:
     from ragops.collect.http import PoliteClient, build_http_client
     from ragops.collect.rate_limit import RateLimiter
 
-    interval_s = polite_interval(settings.collect.arxiv_url, settings.collect.arxiv_interval_s)
     with build_http_client(settings.collect) as client:
         yield PoliteClient(client, RateLimiter(interval_s), settings.collect.retry)
+
+
+def _advancer(progress: Progress, task: TaskID) -> Callable[[int, int, int], None]:
+    """A collector's progress callback: (items, bytes) since the last call, and the items expected."""
+
+    def advance(items: int, size_bytes: int, total: int) -> None:
+        progress.update(task, total=total, advance=items)
+        progress.update(task, fetched_bytes=progress.tasks[task].fields["fetched_bytes"] + size_bytes)
+
+    return advance
 
 
 class _RateColumn(ProgressColumn):

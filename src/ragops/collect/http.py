@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urljoin
 
 import httpx
 
@@ -14,6 +15,7 @@ from ragops.config import CollectSettings, RetrySettings
 from ragops.errors import CollectError
 
 T = TypeVar("T")
+MAX_REDIRECTS = 10
 logger = logging.getLogger(__name__)
 
 
@@ -36,8 +38,7 @@ class RetriesExhausted(CollectError):
 def build_http_client(settings: CollectSettings) -> httpx.Client:
     return httpx.Client(
         timeout=settings.timeout_s,
-        follow_redirects=True,
-        max_redirects=10,
+        follow_redirects=False,  # PoliteClient follows them, each hop waiting for the limiter
         headers={"User-Agent": settings.user_agent},
     )
 
@@ -64,18 +65,14 @@ class PoliteClient:
         for attempt in range(1, self.retry.max_attempts + 1):
             if attempt > 1:
                 self.limiter.pause(min(self.retry.max_delay_s, self.retry.base_delay_s * 2 ** (attempt - 2)))
-            self.limiter.wait()
-            self.requests += 1
             try:
-                fetched = self._fetch(url, params, max_bytes)
+                fetched = self._follow(url, params, max_bytes)
                 if fetched.status >= 500 or fetched.status == 429:
                     failure = f"HTTP {fetched.status}"
                 elif fetched.status >= 400:
                     raise CollectError(f"{url} answered HTTP {fetched.status}")
                 else:
                     return read(fetched)
-            except httpx.TooManyRedirects as exc:
-                raise CollectError(f"{url} redirects in a loop (or more than 10 times)") from exc
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             except UnreadableResponse as exc:
@@ -86,12 +83,26 @@ class PoliteClient:
             "command again: what was stored is kept and the fetch resumes"
         )
 
-    def _fetch(self, url: str, params: dict[str, str] | None, max_bytes: int | None) -> Fetched:
+    def _follow(self, url: str, params: dict[str, str] | None, max_bytes: int | None) -> Fetched:
+        """The answer at the end of any redirects; every hop is a request of its own, spaced like the others."""
+        for _ in range(MAX_REDIRECTS + 1):
+            fetched, location = self._fetch(url, params, max_bytes)
+            if location is None:
+                return fetched
+            url, params = urljoin(fetched.url, location), None
+        raise CollectError(f"{url} redirects in a loop (or more than {MAX_REDIRECTS} times)")
+
+    def _fetch(self, url: str, params: dict[str, str] | None, max_bytes: int | None) -> tuple[Fetched, str | None]:
+        self.limiter.wait()
+        self.requests += 1
         with self.client.stream("GET", url, params=params) as response:
+            location = response.headers.get("location") if response.is_redirect else None
+            if location is not None:
+                return Fetched(str(response.url), response.status_code, "", b""), location
             body = bytearray()
             for piece in response.iter_bytes():
                 body += piece
                 if max_bytes is not None and len(body) > max_bytes:
                     raise CollectError(f"{response.url} is larger than {max_bytes:,} bytes; skipped")
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            return Fetched(str(response.url), response.status_code, content_type, bytes(body))
+            return Fetched(str(response.url), response.status_code, content_type, bytes(body)), None

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from ragops.errors import IngestError
-from ragops.ingest.sources.html import extract_html_text
+from ragops.ingest.sources.main_content import extract_main_content
 from ragops.store.database import Database
 from ragops.store.raw_documents import latest_raw_documents
 from ragops.types import RawDocument, SourceDocument
@@ -47,13 +47,8 @@ def _plain(body: str, where: str) -> str | IngestError:
     return body if body.strip() else IngestError("empty text", where)
 
 
-def _html(body: str, where: str) -> str | IngestError:
-    extracted = extract_html_text(body.encode("utf-8"), where)
-    return extracted if isinstance(extracted, IngestError) else extracted[0]
-
-
 _EXTRACTORS: dict[str, Callable[[str, str], str | IngestError]] = {
     "text/plain": _plain,
     "text/markdown": _plain,
-    "text/html": _html,
+    "text/html": extract_main_content,
 }
