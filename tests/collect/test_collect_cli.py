@@ -11,6 +11,7 @@ from ragops.cli import app
 from ragops.runtime import Runtime
 from ragops.store import raw_documents as raw_repo
 from tests.fakes.arxiv import FakeArxivApi, renumbered
+from tests.fakes.website import FakeWebsite
 
 runner = CliRunner()
 
@@ -77,3 +78,16 @@ def test_ingest_from_raw_refuses_a_path(runtime: Runtime) -> None:
     result = runner.invoke(app, ["ingest", "--from-raw", "somewhere"], env=env(runtime))
     assert result.exit_code == 1
     assert "give no PATH" in result.stderr
+
+
+def test_fetch_web_reports_what_it_crawled(runtime: Runtime, collection_name: str) -> None:
+    with FakeWebsite() as site:
+        result = runner.invoke(
+            app,
+            ["fetch", "web", f"{site.url}/", "--depth", "1", "-c", collection_name],
+            env=env(runtime) | {"RAGOPS_COLLECT__WEB_DELAY_S": "0"},
+        )
+    assert result.exit_code == 0, result.output
+    assert "3 pages, 3 raw records written" in result.stdout and "1 (robots.txt)" in result.stdout
+    refused = runner.invoke(app, ["fetch", "web", "ftp://example.org/"], env=env(runtime))
+    assert refused.exit_code == 1 and "not an http(s) URL" in refused.stderr
