@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from ragops.rag.pipeline import QueryPipeline
 from ragops.rag.query import resolve_query
 from ragops.runtime import Runtime, open_runtime
 from ragops.store.server import stop_embedded_server
-from ragops.types import Query, RetrievalMode, SearchFilters
+from ragops.types import Query, RetrievalMode, SearchFilters, Turn
 
 DATA = Path(__file__).parent / "data"
 ARXIV_SAMPLE = DATA / "arxiv_sample.jsonl"  # 120 papers from the demo corpus, 40 of them about retrieval/RAG
@@ -41,9 +41,20 @@ def ask(
     mode: RetrievalMode | None = None,
     top_k: int | None = None,
     filters: SearchFilters | None = None,
+    history: Sequence[Turn] = (),
+    style: str = "",
 ) -> Query:
     """A question resolved as the edges resolve it, over the test profile."""
-    return resolve_query(_profile(), question, collection=collection, mode=mode, top_k=top_k, filters=filters)
+    return resolve_query(
+        _profile(),
+        question,
+        collection=collection,
+        mode=mode,
+        top_k=top_k,
+        filters=filters,
+        history=history,
+        style=style,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -11,20 +11,24 @@ import tempfile
 import time
 from pathlib import Path
 
-from ragops.timing import timed
 from ragops.tracing.sinks.mlflow import MlflowTraceSink
-from ragops.tracing.spans import FinishedTrace, set_attributes, start_trace
+from ragops.tracing.spans import FinishedTrace, attached, close_trace, open_trace, run_stage, stage_timings_ms
 from ragops.tracing.tracer import Tracer, use_tracer
 
 STAGES = ["guard_input", "retrieve", "embed_query", "dense", "keyword", "fuse", "guard_chunks", "assemble", "generate"]
 
 
-def one_request() -> None:
-    timings: dict[str, float] = {}
-    with start_trace("answer", {"ragops.collection": "bench"}):
+def one_request() -> dict[str, float]:
+    """What the pipeline does per request: one span per stage via `run_stage`, timings read off the spans."""
+    trace = open_trace("answer", {"ragops.collection": "bench"})
+    with attached(trace):
         for stage in STAGES:
-            with timed(timings, stage):
-                set_attributes({"ragops.retrieval.chunk_ids": list(range(40)), "ragops.retrieval.count": 40})
+            run_stage(
+                stage, lambda: 40, lambda n: {"ragops.retrieval.chunk_ids": list(range(n)), "ragops.retrieval.count": n}
+            )
+    timings = stage_timings_ms(trace)
+    close_trace(trace)
+    return timings
 
 
 def main() -> None:

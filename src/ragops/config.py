@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ragops.errors import ConfigError
-from ragops.types import RetrievalMode
+from ragops.types import CondenseStrategy, RetrievalMode
 
 DEFAULT_PROFILE = "dev"
 DEFAULT_COLLECTION = "arxiv-demo"
@@ -29,6 +29,13 @@ class DatabaseSettings(_Section):
     pool_min_size: int = Field(default=1, ge=1)
     pool_max_size: int = Field(default=8, ge=1)
     connect_timeout_s: float = Field(default=10.0, gt=0)
+    health_interval_s: float = Field(
+        default=0.25, gt=0, le=10, description="how often a background probe checks that the database answers"
+    )
+    retry_after_s: int = Field(default=2, ge=1, description="the Retry-After a 503 gives while the database is down")
+    restart_embedded: bool = Field(
+        default=True, description="a process holding the embedded server starts it again when it stops or dies"
+    )
 
 
 class RetrySettings(_Section):
@@ -178,6 +185,23 @@ class AnswerSettings(_Section):
     fallback_to_extractive: bool = Field(
         default=True, description="answer extractively when every LLM provider fails, rather than with an error"
     )
+
+
+class ConversationSettings(_Section):
+    """Follow-up questions: how they become standalone queries, and how much history a prompt carries."""
+
+    # Default chosen by `ragops bench conversation` (README "Conversations"): see confs/dev.yaml.
+    condense: CondenseStrategy = Field(
+        default="rules",
+        description="llm: the LLM rewrites the follow-up; rules: references resolved to the documents earlier "
+        "answers cited and the topic carried over, no LLM; llm+rules: both; none: the follow-up as typed",
+    )
+    max_history_turns: int = Field(default=6, ge=1, le=50, description="latest turns a prompt may carry")
+    history_tokens: int = Field(
+        default=512, ge=0, description="prompt tokens the history may take in the answer prompt; oldest go first"
+    )
+    condense_max_tokens: int = Field(default=64, ge=8, description="the LLM condenser's rewrite, tokens at most")
+    condense_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
 
 
 class ChunkingSettings(_Section):
@@ -540,6 +564,7 @@ class Settings(BaseSettings):
     rerank: RerankSettings = RerankSettings()
     context: ContextSettings = ContextSettings()
     answer: AnswerSettings = AnswerSettings()
+    conversation: ConversationSettings = ConversationSettings()
     prompts: PromptSettings = PromptSettings()
     server: ServerSettings = ServerSettings()
     collect: CollectSettings = CollectSettings()
@@ -619,6 +644,7 @@ PIPELINE_SECTIONS = (
     "rerank",
     "context",
     "answer",
+    "conversation",
     "prompts",
     "guardrails",
 )

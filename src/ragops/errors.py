@@ -15,8 +15,24 @@ class StoreError(RagopsError):
     """The database is unreachable, lacks pgvector, or refused an operation."""
 
 
+class RetryLater(RagopsError):
+    """Worth retrying as sent, after `retry_after_s` (the HTTP Retry-After)."""
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class DatabaseUnavailableError(StoreError, RetryLater):
+    """The database is down or unreachable."""
+
+
 class NotFoundError(StoreError):
     """A named thing (collection, document) does not exist."""
+
+
+class ConflictError(StoreError):
+    """The request conflicts with what is stored, e.g. a conversation whose collection was deleted."""
 
 
 class EmbedderMismatchError(StoreError):
@@ -75,12 +91,8 @@ class AuthenticationError(RagopsError):
     """The request carries no valid API key."""
 
 
-class RateLimitedError(RagopsError):
-    """This API key sent more requests than its budget allows; `retry_after_s` says when to try again."""
-
-    def __init__(self, message: str, retry_after_s: float) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+class RateLimitedError(RetryLater):
+    """This API key sent more requests than its budget allows."""
 
 
 class UnsupportedFormatError(IngestError):

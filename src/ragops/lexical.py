@@ -100,6 +100,15 @@ def content_stems(text: str) -> set[str]:
     return {_stem(token) for token in _TOKEN.findall(text.lower()) if token not in STOPWORDS}
 
 
+def content_words(text: str) -> list[str]:
+    """The content words and numbers of a text in order, lower-cased, the first word of each stem only."""
+    first: dict[str, str] = {}
+    for token in _TOKEN.findall(text.lower()):
+        if token not in STOPWORDS:
+            first.setdefault(_stem(token), token)
+    return list(first.values())
+
+
 @lru_cache(maxsize=65536)  # a corpus repeats its vocabulary; attribution stems every passage per answer
 def _stem(token: str) -> str:
     if token.isdigit() or len(token) <= 4:

@@ -12,6 +12,7 @@ from ragops.prompts import PromptLibrary
 from ragops.providers.base import ChatModel, Embedder
 from ragops.providers.embedding_cache import SharedQueryEmbedder
 from ragops.providers.registry import build_chat_model, build_embedder
+from ragops.rag.condense import Condenser
 from ragops.rag.pipeline import QueryPipeline
 from ragops.rag.searcher import Searcher, build_searcher
 from ragops.store.database import Database, open_database
@@ -33,6 +34,7 @@ class Runtime:
             raise RuntimeError("runtime opened without an LLM")
         settings = settings or self.settings
         embedder = SharedQueryEmbedder(self.embedder)  # the denied-topics guard and retrieval embed the question once
+        prompts = PromptLibrary(settings.prompts.dir)
         return QueryPipeline(
             db=self.db,
             embedder=embedder,
@@ -42,7 +44,8 @@ class Runtime:
             context=settings.context,
             answering=settings.answer,
             guardrails=build_guardrails(settings.guardrails, GuardResources(embedder, self.llm)),
-            prompts=PromptLibrary(settings.prompts.dir),
+            prompts=prompts,
+            condenser=Condenser(settings.conversation, self.llm, prompts),
         )
 
     def searcher(self, settings: Settings | None = None, embedder: Embedder | None = None) -> Searcher:

@@ -14,6 +14,8 @@ GuardOutcome = Literal["passed", "blocked", "redacted", "flagged"]
 # What became of the model's own marker: kept, added where it had none, changed to another passage, removed
 # (no passage supports the sentence, or it makes no claim), replaced (the sentence by a passage sentence), none.
 AttributionChange = Literal["kept", "added", "changed", "removed", "replaced", "none"]
+# How a follow-up becomes the standalone query retrieval runs on (rag/condense.py).
+CondenseStrategy = Literal["llm", "rules", "llm+rules", "none"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,24 @@ class SearchFilters:
 
 
 @dataclass(frozen=True)
+class CitedDocument:
+    """A document an earlier answer cited, as a follow-up may refer to it ("the second paper")."""
+
+    title: str
+    source_id: str = ""  # unknown when only the title came back (an OpenAI client's history)
+    document_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation: the question, the answer's text, the documents it cited in order."""
+
+    question: str
+    answer: str = ""
+    documents: tuple[CitedDocument, ...] = ()
+
+
+@dataclass(frozen=True)
 class Query:
     """One request with every per-call knob decided: resolved once at the edge, then passed whole."""
 
@@ -80,6 +100,18 @@ class Query:
     mode: RetrievalMode
     top_k: int  # passages handed to the generator
     filters: SearchFilters | None = None  # None: none stated (self-query may still find some)
+    history: tuple[Turn, ...] = ()  # earlier turns, oldest first; empty for a question on its own
+    style: str = ""  # the client's own instructions on tone and format (OpenAI `system` messages), guarded as input
+
+
+@dataclass(frozen=True)
+class Condensed:
+    """A follow-up made standalone: the text retrieval ran on, the strategy that wrote it, what it resolved."""
+
+    text: str
+    strategy: CondenseStrategy
+    documents: tuple[CitedDocument, ...] = ()  # earlier answers' documents the follow-up was taken to mean
+    degraded: bool = False  # the LLM failed or wrote nothing usable, so the fallback's text stands
 
 
 @dataclass(frozen=True)
@@ -168,6 +200,7 @@ class Answer:
     usage: TokenUsage = TokenUsage()  # zero when no model was called (refused or blocked before generation)
     attributions: tuple[Attribution, ...] = ()  # each sentence of `text` and the passage span behind it
     answered_by: str = ""  # "generative", "extractive", "hybrid", or "extractive (fallback)" when the LLM failed
+    condensed: Condensed | None = None  # the standalone query of a follow-up; None without history
 
     @property
     def question(self) -> str:

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
 from ragops.runtime import Runtime
 from ragops.store.server import recover_stale_state
 
@@ -15,12 +17,15 @@ def test_a_pidfile_naming_no_postgres_is_removed(tmp_path: Path) -> None:
     assert not (tmp_path / "postmaster.pid").exists()
 
 
-def test_dead_handle_pids_are_pruned(tmp_path: Path) -> None:
+def test_dead_holders_are_pruned(tmp_path: Path) -> None:
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(finished.stdout)
-    (tmp_path / ".handle_pids.json").write_text(json.dumps([os.getpid(), dead_pid]))
+    me = {"pid": os.getpid(), "started": psutil.Process().create_time()}
+    reused = {"pid": os.getpid(), "started": 1.0}  # our pid, but recorded for a process that started long ago
+    dead = {"pid": dead_pid, "started": 1.0}
+    (tmp_path / "ragops-holders.json").write_text(json.dumps([me, reused, dead]))
     recover_stale_state(tmp_path)
-    assert json.loads((tmp_path / ".handle_pids.json").read_text()) == [os.getpid()]
+    assert json.loads((tmp_path / "ragops-holders.json").read_text()) == [me]
 
 
 def test_the_pidfile_of_a_running_server_is_kept(runtime: Runtime) -> None:

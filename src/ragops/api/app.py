@@ -12,12 +12,14 @@ from ragops.api.auth import TokenBucketLimiter, auth_required, require_api_key
 from ragops.api.errors import install_error_handlers
 from ragops.api.limits import BodySizeLimitMiddleware, limit_question_length
 from ragops.api.metrics import Metrics, MetricsMiddleware
-from ragops.api.routes import documents, feedback, health, openai_compat, query, web
+from ragops.api.routes import conversations, documents, feedback, health, openai_compat, query, web
+from ragops.api.schemas import problem_responses
 from ragops.config import Settings
 from ragops.errors import ConfigError
 from ragops.ingest.worker import IngestionWorker
 from ragops.runtime import Runtime, open_runtime
 from ragops.services.catalog import CatalogService
+from ragops.services.conversations import ConversationService
 from ragops.services.feedback import FeedbackService
 from ragops.store.api_keys import active_key_count
 
@@ -25,6 +27,9 @@ API_DESCRIPTION = (
     "Cited answers over your documents. Send `Authorization: Bearer <key>` (from `ragops keys create`) "
     "when the server requires keys. Errors are RFC 9457 problem details."
 )
+
+# Any route may meet a body that is not UTF-8 (400) or one over server.max_body_bytes (413).
+ANY_ROUTE_ERRORS = problem_responses(400, 413)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_label: str | None = None) -> FastAPI:
@@ -48,6 +53,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_labe
             app.state.pipeline = opened.pipeline(settings)
             app.state.catalog = CatalogService(opened.db)
             app.state.feedback = FeedbackService(opened.db)
+            app.state.conversations = ConversationService(opened.db, app.state.pipeline, settings)
             worker = IngestionWorker(opened.db, opened.embedder, settings.chunking, settings.server.upload_queue_size)
             worker.start()
             app.state.worker = worker
@@ -65,13 +71,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None, pipeline_labe
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.server.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: 413s are counted too
-    app.include_router(health.router)
-    app.include_router(web.router)
+    app.include_router(health.router, responses=ANY_ROUTE_ERRORS)
+    app.include_router(web.router, responses=ANY_ROUTE_ERRORS)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     protected = [Depends(require_api_key)]
-    app.include_router(query.router, dependencies=[*protected, Depends(limit_question_length)])
-    for router in (documents.router, feedback.router, openai_compat.router):
-        app.include_router(router, dependencies=protected)
+    for router in (query.router, conversations.router):  # both take a `question` in the body
+        app.include_router(
+            router, dependencies=[*protected, Depends(limit_question_length)], responses=ANY_ROUTE_ERRORS
+        )
+    for other in (documents.router, feedback.router, openai_compat.router):
+        app.include_router(other, dependencies=protected, responses=ANY_ROUTE_ERRORS)
     return app
 
 

@@ -12,6 +12,7 @@ from ragops.config import Settings
 from ragops.ingest.worker import IngestionWorker
 from ragops.rag.pipeline import QueryPipeline
 from ragops.services.catalog import CatalogService
+from ragops.services.conversations import ConversationService
 from ragops.services.feedback import FeedbackService
 from ragops.store.database import Database
 
@@ -35,5 +36,6 @@ SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 WorkerDep = Annotated[IngestionWorker, Depends(_app_state("worker"))]
 CatalogDep = Annotated[CatalogService, Depends(_app_state("catalog"))]
+ConversationsDep = Annotated[ConversationService, Depends(_app_state("conversations"))]
 FeedbackDep = Annotated[FeedbackService, Depends(_app_state("feedback"))]
 MetricsDep = Annotated[Metrics, Depends(_app_state("metrics"))]

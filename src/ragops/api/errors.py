@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -12,6 +14,7 @@ from starlette.exceptions import HTTPException
 from ragops.errors import (
     AuthenticationError,
     ConfigError,
+    ConflictError,
     EmbedderMismatchError,
     IngestError,
     InvalidRequestError,
@@ -22,9 +25,14 @@ from ragops.errors import (
     ProviderUnavailable,
     RagopsError,
     RateLimitedError,
+    RetryLater,
     StoreError,
     UnsupportedFormatError,
 )
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "unexpected server error, its traceback is in the server log; retry, and report it if it persists"
 
 # Most specific first: the first isinstance match wins.
 _STATUS_BY_ERROR: list[tuple[type[RagopsError], int]] = [
@@ -36,6 +44,7 @@ _STATUS_BY_ERROR: list[tuple[type[RagopsError], int]] = [
     (InvalidRequestError, 422),
     (NotFoundError, 404),
     (EmbedderMismatchError, 409),
+    (ConflictError, 409),
     (StoreError, 503),
     (ProviderTimeout, 504),
     (ProviderUnavailable, 503),  # down, 5xx or throttled after the retries: worth retrying later
@@ -60,6 +69,14 @@ def problem_body(status: int, detail: str) -> dict[str, object]:
     }
 
 
+def exception_problem(exc: Exception) -> dict[str, object]:
+    """The problem body for any error; one nobody anticipated is logged and shown as a 500 without internals."""
+    if isinstance(exc, RagopsError):
+        return problem_body(status_for(exc), str(exc))
+    log.error("unexpected error: %s", exc, exc_info=exc)
+    return problem_body(500, UNEXPECTED)
+
+
 def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
         problem_body(status, detail), status_code=status, media_type="application/problem+json", headers=headers
@@ -68,8 +85,8 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> 
 
 def error_headers(exc: RagopsError) -> dict[str, str] | None:
     """The headers an error's status calls for (when to retry, how to authenticate)."""
-    if isinstance(exc, RateLimitedError):
-        return {"Retry-After": str(int(exc.retry_after_s))}
+    if isinstance(exc, RetryLater):
+        return {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
     if isinstance(exc, AuthenticationError):
         return {"WWW-Authenticate": "Bearer"}
     if isinstance(exc, OverloadedError):
@@ -81,6 +98,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RagopsError)
     async def ragops_error(_: Request, exc: RagopsError) -> JSONResponse:
         return problem(status_for(exc), str(exc), error_headers(exc))
+
+    # Still a problem+json body (not text/plain) for a bug, so clients parse every error the same way.
+    @app.exception_handler(Exception)
+    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+        body = exception_problem(exc)
+        return JSONResponse(body, status_code=500, media_type="application/problem+json")
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ragops.api.fields import RequestModel
 from ragops.rag.response import AttributionResponse, CitationResponse, SafetyAttribute
 
 
-class ContentPart(BaseModel):
+class ContentPart(RequestModel):
     model_config = ConfigDict(extra="allow")
 
     type: str
     text: str | None = None
 
 
-class ChatMessageIn(BaseModel):
+class ChatMessageIn(RequestModel):
     model_config = ConfigDict(extra="allow")  # name, tool_calls, ...: accepted and ignored
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
@@ -28,13 +29,22 @@ class ChatMessageIn(BaseModel):
         return self.content or ""
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(RequestModel):
     # Clients send many optional knobs (temperature, max_tokens, user, ...); the pipeline's config decides those.
     model_config = ConfigDict(extra="allow")
 
     model: str = Field(min_length=1, examples=["ragops"], description="`ragops` or `ragops/<collection>`")
-    messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
+    messages: list[ChatMessageIn] = Field(
+        max_length=200, description="the conversation, oldest first, ending with the user's question"
+    )
     stream: bool = False
+
+    @field_validator("messages")
+    @classmethod
+    def has_messages(cls, value: list[ChatMessageIn]) -> list[ChatMessageIn]:
+        if not value:
+            raise ValueError("messages is empty: send the conversation, ending with the user's question")
+        return value
 
 
 class AssistantMessage(BaseModel):
@@ -61,6 +71,10 @@ class ChatCompletionResponse(BaseModel):
     request_id: str = Field(description="ragops extension: names this answer in POST /v1/feedback")
     blocked: bool = Field(default=False, description="ragops extension: a guardrail refused the question or answer")
     safety: list[SafetyAttribute] = Field(default_factory=list, description="ragops extension: every guard's verdict")
+    standalone_query: str | None = Field(
+        default=None, description="ragops extension: the follow-up as retrieval ran it, history resolved"
+    )
+    condense_strategy: str | None = Field(default=None, description="ragops extension: how it was made standalone")
 
 
 class Delta(BaseModel):
@@ -85,6 +99,8 @@ class ChatCompletionChunk(BaseModel):
     request_id: str | None = Field(default=None, description="on the last chunk only")
     blocked: bool | None = Field(default=None, description="on the last chunk only")
     safety: list[SafetyAttribute] | None = Field(default=None, description="on the last chunk only")
+    standalone_query: str | None = Field(default=None, description="on the last chunk of a follow-up only")
+    condense_strategy: str | None = Field(default=None, description="on the last chunk of a follow-up only")
 
 
 class ModelCard(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ragops.api.fields import RequestModel
 from ragops.config import Settings
 from ragops.rag.query import resolve_query
 from ragops.store.catalog import CollectionSummary, DocumentSummary
@@ -18,7 +19,7 @@ MAX_PAGE_SIZE = 100
 MAX_COMMENT_CHARS = 2000
 
 
-class FiltersRequest(BaseModel):
+class FiltersRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     categories: list[str] | None = Field(default=None, max_length=20, examples=[["cs.CL"]])
@@ -35,7 +36,7 @@ class FiltersRequest(BaseModel):
         )
 
 
-class QueryRequest(BaseModel):
+class QueryRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, description="at most server.max_question_chars characters")
@@ -103,7 +104,7 @@ class CollectionResponse(CollectionSummary):
     """A collection, with its size and the embedder that built its vectors."""
 
 
-class FeedbackRequest(BaseModel):
+class FeedbackRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     trace_id: str | None = Field(default=None, min_length=1, max_length=200)

@@ -15,10 +15,20 @@ import anyio
 from fastapi import Request
 from pydantic import BaseModel
 
+from ragops.api.errors import exception_problem
 from ragops.api.metrics import Metrics
+from ragops.api.schemas import TokenEvent
+from ragops.providers.base import TextDelta
+from ragops.rag.response import answer_response
+from ragops.types import Answer
 
 T = TypeVar("T")
 
+ANSWER_STREAM_DOC = (
+    "Server-Sent Events: `event: token` (TokenEvent) as the model writes, then one `event: answer` "
+    "(AnswerResponse, with citations), or `event: error` (ProblemDetails) if generation fails midway. "
+    "Closing the connection stops generation."
+)
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # proxies must not buffer the stream
 
 
@@ -61,3 +71,16 @@ def closing_stream(events: Iterator[T]) -> Iterator[Iterator[T]]:
         close = getattr(events, "close", None)
         if close is not None:
             close()
+
+
+def answer_frames(events: Iterator[TextDelta | Answer], request_id: str) -> Generator[str, None, None]:
+    """`event: token` frames as the answer is written, then `event: answer` (AnswerResponse), or `event: error`."""
+    try:
+        with closing_stream(events):
+            for event in events:
+                if isinstance(event, Answer):
+                    yield sse_frame(answer_response(event, request_id), "answer")
+                else:
+                    yield sse_frame(TokenEvent(text=event.text), "token")
+    except Exception as exc:  # the 200 is already sent: report in-band, whatever failed
+        yield sse_frame(exception_problem(exc), "error")

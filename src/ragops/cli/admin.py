@@ -108,14 +108,23 @@ def _ms(value: float | None) -> str:
 
 
 @db_app.command("stop")
-def db_stop(profile: ProfileOption = None) -> None:
-    """Stop the embedded PostgreSQL server (it starts again on the next command)."""
+def db_stop(
+    force: Annotated[
+        bool, typer.Option("--force", help="stop it even while `ragops serve` holds it (which then restarts it)")
+    ] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Stop the embedded PostgreSQL server (it starts again on the next command); refused while another ragops
+    process holds it."""
     from ragops.store.server import stop_embedded_server
 
     settings = settings_for(profile)
     if settings.database.url is not None:
         fail(ValueError("database.url is set: ragops does not manage that server"))
-    stopped = stop_embedded_server(settings.pgdata)
+    try:
+        stopped = stop_embedded_server(settings.pgdata, force=force)
+    except RagopsError as exc:
+        fail(exc)
     console.print("stopped" if stopped else f"no embedded server was running in {settings.pgdata}")
 
 

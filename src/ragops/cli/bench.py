@@ -23,6 +23,7 @@ from ragops.cli.common import (
 )
 from ragops.config import AnswerMode, Settings
 from ragops.errors import RagopsError
+from ragops.types import CondenseStrategy
 
 if TYPE_CHECKING:
     from ragops.guardrails.bench import BenchReport, GuardScore
@@ -319,4 +320,83 @@ def bench_answers(
         )
     errors.print(table)
     summary = {"testset": str(testset), "questions": len(items), "modes": [s.to_json() for s in summaries]}
+    typer.echo(json.dumps(summary))
+
+
+@bench_app.command("conversation")
+def bench_conversation(
+    dialogues: Annotated[Path, typer.Option(help="JSON-lines dialogues with gold documents and standalones")] = Path(
+        "benchmarks/conversation/arxiv-demo-dialogues.jsonl"
+    ),
+    strategy: Annotated[
+        list[str] | None, typer.Option(help="condense strategy, repeatable (default: rules, llm, llm+rules)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="only the first N dialogues")] = None,
+    out: Annotated[Path | None, typer.Option(help="raw rows, one JSON line per follow-up and strategy")] = None,
+    collection: CollectionOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Follow-up retrieval hit@4 and nDCG@10 per condense strategy, against the follow-up alone (none) and its
+    hand-written standalone rewrite (the ceiling), and what condensing costs: a table on stderr, JSON on stdout."""
+    from ragops.evaluation.conversation_bench import CEILING, load_dialogues, run_conversation_bench, summarise
+    from ragops.prompts import PromptLibrary
+    from ragops.rag.condense import Condenser
+    from ragops.runtime import open_runtime
+
+    settings = settings_for(profile)
+    known: tuple[CondenseStrategy, ...] = get_args(CondenseStrategy)
+    chosen = strategy or ["rules", "llm", "llm+rules"]
+    unknown = [s for s in chosen if s not in known or s == "none"]
+    if unknown:
+        fail(ValueError(f"unknown strategy {', '.join(unknown)}; pick from rules, llm, llm+rules (none always runs)"))
+    logging.getLogger("llama_cpp").setLevel(logging.ERROR)
+    logging.getLogger("ragops.rag.condense").setLevel(logging.ERROR)  # a degraded rewrite is a row, not a warning
+    try:
+        loaded = load_dialogues(dialogues)[:limit]
+        with open_runtime(settings, with_llm=any(s.startswith("llm") for s in chosen)) as runtime:
+            searcher = runtime.searcher(settings)
+            target = collection or settings.collection
+            searcher.collection(target)  # an unknown or empty collection fails before any dialogue runs
+            prompts = PromptLibrary(settings.prompts.dir)
+            condensers: dict[str, Condenser] = {
+                name: Condenser(settings.conversation.model_copy(update={"condense": name}), runtime.llm, prompts)
+                for name in (s for s in known if s in chosen)
+            }
+            arms = len(condensers) + 2
+            with item_progress() as progress:
+                task = progress.add_task("follow-ups", total=sum(len(d.turns) - 1 for d in loaded) * arms)
+                rows = run_conversation_bench(
+                    searcher,
+                    condensers,
+                    loaded,
+                    collection=target,
+                    on_turn=lambda row: progress.update(task, advance=1, description=row.strategy),
+                )
+    except RagopsError as exc:
+        fail(exc)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as sink:
+            for row in rows:
+                sink.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
+    summaries = summarise(rows)
+    ceiling = next(s for s in summaries if s.strategy == CEILING)
+    patterns = list(ceiling.hit_at_4_by_pattern)
+    table = Table(
+        "strategy", "hit@4", "vs ceiling", "nDCG@10", *patterns, "p50 ms", "p95 ms",
+        title=f"follow-ups of {dialogues.name} ({ceiling.follow_ups} in {len(loaded)} dialogues): hit@4 overall and "
+        "per pattern, nDCG@10, condense latency",
+    )  # fmt: skip
+    for s in summaries:
+        table.add_row(
+            s.strategy,
+            f"{s.hit_at_4:.3f}",
+            f"{(s.hit_at_4 - ceiling.hit_at_4) * 100:+.1f}",
+            f"{s.ndcg_at_10:.3f}",
+            *(f"{s.hit_at_4_by_pattern.get(p, 0.0):.3f}" for p in patterns),
+            f"{s.condense_p50_ms:.2f}",
+            f"{s.condense_p95_ms:.2f}",
+        )
+    errors.print(table)
+    summary = {"dialogues": str(dialogues), "collection": target, "strategies": [s.to_json() for s in summaries]}
     typer.echo(json.dumps(summary))

@@ -1,6 +1,7 @@
-"""The query pipeline: input guards -> search (self-query, expand, retrieve, rerank) -> chunk guards -> gate on
-relevance -> assemble context -> generate -> cite -> output guards. One run serves whole and streamed answers;
-each stage is a span of the request's trace, and the answer's timings are read off those spans."""
+"""The query pipeline: input guards -> [condense a follow-up] -> search (self-query, expand, retrieve, rerank) ->
+chunk guards -> gate on relevance -> assemble context -> generate -> cite -> output guards. One run serves whole
+and streamed answers; each stage is a span of the request's trace, and the answer's timings are read off those
+spans."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field, replace
 
-from ragops.config import AnswerSettings, ContextSettings, LLMSettings, RetrievalSettings
+from ragops.config import AnswerSettings, ContextSettings, ConversationSettings, LLMSettings, RetrievalSettings
 from ragops.errors import ProviderError
 from ragops.guardrails.policies import GuardrailLayer, refusal
 from ragops.prompts import BUILTIN_PROMPTS, PromptLibrary
 from ragops.providers.base import ChatMessage, ChatModel, Completion, Embedder, TextDelta
 from ragops.rag.attribution import AttributedAnswer, attribute_answer, fill_answer
 from ragops.rag.citations import check_citations
+from ragops.rag.condense import Condenser
 from ragops.rag.context import Context, assemble_context
 from ragops.rag.degeneration import STOP_SEQUENCES, cut_repetition, is_looping, strip_leakage
 from ragops.rag.extractive import extractive_answer
+from ragops.rag.history import fit_history
 from ragops.rag.retrieval import Retrieval
 from ragops.rag.searcher import Searcher
 from ragops.store.collections import Collection
@@ -37,7 +40,7 @@ from ragops.tracing.spans import (
     set_payload,
     stage_timings_ms,
 )
-from ragops.types import Answer, Candidate, Citation, GuardVerdict, Query, TokenUsage
+from ragops.types import Answer, Candidate, Citation, Condensed, GuardVerdict, Query, TokenUsage, Turn
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ NO_CONTEXT_ANSWER = (
 )
 SNIPPET_CHARS = 300
 PROMPT_OVERHEAD_TOKENS = 64  # chat template markers around the system and user turns
+MESSAGE_OVERHEAD_TOKENS = 4  # the markers around each earlier turn's message (ChatML: <|im_start|>role ... <|im_end|>)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class _Prepared:
     context: Context
     messages: list[ChatMessage]
     safety: list[GuardVerdict]
+    condensed: Condensed | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class QueryPipeline:
     answering: AnswerSettings = field(default_factory=AnswerSettings)
     guardrails: GuardrailLayer = field(default_factory=GuardrailLayer)
     prompts: PromptLibrary = BUILTIN_PROMPTS
+    condenser: Condenser = field(default_factory=lambda: Condenser(ConversationSettings()))
 
     @property
     def retrieval(self) -> RetrievalSettings:
@@ -146,6 +152,8 @@ class QueryPipeline:
                 else:
                     with attached(trace):
                         answer = self._finish(prepared, completion)
+            if isinstance(prepared, _Prepared):
+                answer = replace(answer, condensed=prepared.condensed)
             with attached(trace):
                 _annotate_trace(answer)
             if stream and (not passes_tokens or answer.answered_by != "generative"):
@@ -235,11 +243,17 @@ class QueryPipeline:
         """Guard the question, retrieve, guard the passages, build the prompt; an Answer when it ends early."""
         models = {"embedder": self.embedder.model_id, "llm": self.llm.model_id}
         # Guardrails: the question as redacted by the input guards is what gets retrieved, prompted and reported.
-        screened = run_stage("guard_input", lambda: self.guardrails.check_input(query.question))
-        query, safety = replace(query, question=screened.text), list(screened.verdicts)
-        if screened.blocked_by is not None:
-            return _blocked(query, screened.blocked_by, models=models, safety=safety)
-        found = self.searcher.search(query)
+        query, safety, blocked_by = run_stage("guard_input", lambda: self._screen_input(query))
+        if blocked_by is not None:
+            return _blocked(query, blocked_by, models=models, safety=safety)
+        condensed = None
+        searched = query
+        if query.history:  # only follow-ups get the stage (and its span): a question alone is traced as before
+            condensed = run_stage(
+                "condense", lambda: self.condenser.condense(query.question, query.history), _condense_attributes
+            )
+            searched = replace(query, question=condensed.text)
+        found = self.searcher.search(searched)
         query = replace(query, filters=found.filters)
         kept, chunk_verdicts = run_stage(
             "guard_chunks",
@@ -249,10 +263,43 @@ class QueryPipeline:
         found, safety = replace(found, candidates=kept), safety + chunk_verdicts
         if not self._is_relevant(found):
             return Answer(
-                query=query, text=NO_CONTEXT_ANSWER, citations=[], is_refusal=True, models=models, safety=safety
+                query=query,
+                text=NO_CONTEXT_ANSWER,
+                citations=[],
+                is_refusal=True,
+                models=models,
+                safety=safety,
+                condensed=condensed,
             )
-        context = run_stage("assemble", lambda: self._assemble(found.candidates, query.question))
-        return _Prepared(query, context, self._messages(context, query.question), safety)
+        history = self._prompt_history(query)
+        context = run_stage("assemble", lambda: self._assemble(found.candidates, query, history))
+        return _Prepared(query, context, self._messages(context, query, history), safety, condensed)
+
+    def _screen_input(self, query: Query) -> tuple[Query, list[GuardVerdict], GuardVerdict | None]:
+        """The question, then the client's style instructions, through the input guards as user text both."""
+        screened = self.guardrails.check_input(query.question)
+        query, verdicts = replace(query, question=screened.text), list(screened.verdicts)
+        if screened.blocked_by is not None or not query.style:
+            return query, verdicts, screened.blocked_by
+        style = self.guardrails.check_input(query.style)
+        return replace(query, style=style.text), verdicts + list(style.verdicts), style.blocked_by
+
+    def _prompt_history(self, query: Query) -> tuple[Turn, ...]:
+        """The latest turns that fit the answer prompt: at most `conversation.history_tokens` and never more than
+        half of what the window leaves, so the passages keep the other half; the oldest go first."""
+        if not query.history:
+            return ()
+        fixed = sum(self.llm.count_tokens(m.content) for m in self._messages(Context([], ""), query, ()))
+        room = self.llm.context_window - self.generation.max_tokens - fixed - PROMPT_OVERHEAD_TOKENS
+        settings = self.condenser.settings
+        return fit_history(
+            query.history,
+            lambda turn: (
+                self.llm.count_tokens(turn.question) + self.llm.count_tokens(turn.answer) + 2 * MESSAGE_OVERHEAD_TOKENS
+            ),
+            min(settings.history_tokens, room // 2),
+            max_turns=settings.max_history_turns,
+        )
 
     def _finish(self, prepared: _Prepared, completion: Completion) -> Answer:
         """Clean the model's text, tie each sentence to its passage, then guard the output."""
@@ -278,7 +325,8 @@ class QueryPipeline:
             ),
             _attribution_attributes,
         )
-        if not attributed.attributions and self.answering.fallback_to_extractive:
+        emptied = not attributed.attributions and self.answering.mode == "generative"  # hybrid fills by itself
+        if emptied and self.answering.fallback_to_extractive:
             return self._fall_back(prepared, f"the unsupported-sentence policy ({policy}) left nothing of the reply")
         answered_by = "generative"
         if self.answering.mode == "hybrid":
@@ -358,11 +406,11 @@ class QueryPipeline:
         # Keyword-only retrieval has no similarity to judge by: a match is its evidence.
         return found.best_similarity is None or found.best_similarity >= self.retrieval.min_similarity
 
-    def _assemble(self, candidates: list[Candidate], question: str) -> Context:
-        fixed = "\n".join(self._messages(Context([], ""), question)[i].content for i in (0, 1))
-        budget = (
-            self.llm.context_window - self.generation.max_tokens - self.llm.count_tokens(fixed) - PROMPT_OVERHEAD_TOKENS
-        )
+    def _assemble(self, candidates: list[Candidate], query: Query, history: tuple[Turn, ...]) -> Context:
+        messages = self._messages(Context([], ""), query, history)
+        fixed = self.llm.count_tokens("\n".join(m.content for m in messages))
+        overhead = PROMPT_OVERHEAD_TOKENS + MESSAGE_OVERHEAD_TOKENS * (len(messages) - 2)
+        budget = self.llm.context_window - self.generation.max_tokens - fixed - overhead
         return assemble_context(
             candidates,
             self.llm.count_tokens,
@@ -371,11 +419,15 @@ class QueryPipeline:
             order=self.context.order,
         )
 
-    def _messages(self, context: Context, question: str) -> list[ChatMessage]:
-        return [
-            ChatMessage("system", self.prompts.get("answer_system").render()),
-            ChatMessage("user", self.prompts.get("answer_user").render(passages=context.text, question=question)),
-        ]
+    def _messages(self, context: Context, query: Query, history: tuple[Turn, ...]) -> list[ChatMessage]:
+        """Our system prompt (with the client's style inside it), the earlier turns, then passages and question."""
+        system = self.prompts.get("answer_system").render()
+        if query.style:
+            system += "\n\n" + self.prompts.get("answer_style").render(style=query.style)
+        pairs = ((ChatMessage("user", t.question), ChatMessage("assistant", t.answer)) for t in history)
+        turns = [m for pair in pairs for m in pair if m.content]  # a question asked twice has no answer
+        question = self.prompts.get("answer_user").render(passages=context.text, question=query.question)
+        return [ChatMessage("system", system), *turns, ChatMessage("user", question)]
 
 
 def _trace_attributes(query: Query) -> dict[str, AttributeValue]:
@@ -414,6 +466,15 @@ def _stop_reason(written: str, latest: str) -> str:
     if any(mark in latest for mark in ".!?\n") and is_looping(written):
         return "loop"
     return ""
+
+
+def _condense_attributes(condensed: Condensed) -> dict[str, AttributeValue]:
+    return {
+        "ragops.condense.strategy": condensed.strategy,
+        **payload("ragops.condense.standalone", condensed.text),
+        "ragops.condense.documents": [d.source_id or d.title for d in condensed.documents],
+        "ragops.condense.degraded": condensed.degraded,
+    }
 
 
 def _attribution_attributes(attributed: AttributedAnswer) -> dict[str, AttributeValue]:

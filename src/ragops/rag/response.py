@@ -78,6 +78,12 @@ class AnswerResponse(BaseModel):
     timings_ms: dict[str, float] = Field(description="wall-clock ms per stage, from the trace's spans")
     models: dict[str, str]
     usage: UsageResponse
+    standalone_query: str | None = Field(
+        default=None, description="a follow-up as retrieval ran it (history resolved); null for a question alone"
+    )
+    condense_strategy: str | None = Field(
+        default=None, description="how the follow-up was made standalone: llm, rules, llm+rules or none"
+    )
     request_id: str | None = Field(default=None, description="names this answer in POST /v1/feedback")
     trace_id: str | None = Field(default=None, description="this request's trace: `ragops traces show <trace_id>`")
 
@@ -99,6 +105,8 @@ def answer_response(answer: Answer, request_id: str | None = None) -> AnswerResp
         timings_ms=answer.timings_ms,
         models=answer.models,
         usage=UsageResponse(**asdict(answer.usage)),
+        standalone_query=answer.condensed.text if answer.condensed else None,
+        condense_strategy=answer.condensed.strategy if answer.condensed else None,
         request_id=request_id,
         trace_id=answer.trace_id or None,
     )

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from ragops.api.deps import CatalogDep, SettingsDep, WorkerDep
+from ragops.api.fields import Offset, RowId, SafeText, check_text
 from ragops.api.schemas import (
     MAX_PAGE_SIZE,
     CollectionResponse,
@@ -17,7 +18,7 @@ from ragops.api.schemas import (
     JobResponse,
     problem_responses,
 )
-from ragops.errors import IngestError, UnsupportedFormatError
+from ragops.errors import IngestError, InvalidRequestError, UnsupportedFormatError
 from ragops.ingest.sources.uploads import READERS, upload_reader
 from ragops.store.catalog import DocumentSummary
 
@@ -38,6 +39,10 @@ def upload_document(
     filename = PurePath(file.filename or "").name  # never a client-chosen path
     if not filename:
         raise IngestError("the upload has no file name; send it as multipart form field `file` with a name", "upload")
+    try:
+        check_text(filename)
+    except ValueError as exc:
+        raise InvalidRequestError(f"file: the file name {exc}") from None
     if upload_reader(filename) is None:
         raise UnsupportedFormatError(f"unsupported file type; upload one of {', '.join(sorted(READERS))}", filename)
     job = worker.submit(collection or settings.collection, filename, file.file.read())
@@ -45,7 +50,7 @@ def upload_document(
 
 
 @router.get("/jobs/{job_id}", response_model=JobResponse, responses=_ERRORS)
-def get_job(job_id: int, catalog: CatalogDep) -> JobResponse:
+def get_job(job_id: RowId, catalog: CatalogDep) -> JobResponse:
     """An ingestion job: status, progress, the stored document or the error."""
     return JobResponse(**asdict(catalog.get_job(job_id)))
 
@@ -53,10 +58,10 @@ def get_job(job_id: int, catalog: CatalogDep) -> JobResponse:
 @router.get("/documents", response_model=DocumentPage, responses=_ERRORS)
 def list_documents(
     catalog: CatalogDep,
-    collection: Annotated[str | None, Query(max_length=100)] = None,
-    source: Annotated[str | None, Query(max_length=100, description="e.g. arxiv, files, upload")] = None,
+    collection: Annotated[SafeText | None, Query(max_length=100)] = None,
+    source: Annotated[SafeText | None, Query(max_length=100, description="e.g. arxiv, files, upload")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DocumentPage:
     """Stored documents, newest first."""
     found, total = catalog.list_documents(collection=collection, source=source, limit=limit, offset=offset)
@@ -64,12 +69,12 @@ def list_documents(
 
 
 @router.get("/documents/{document_id}", response_model=DocumentResponse, responses=_ERRORS)
-def get_document(document_id: int, catalog: CatalogDep) -> DocumentResponse:
+def get_document(document_id: RowId, catalog: CatalogDep) -> DocumentResponse:
     return _document(catalog.get_document(document_id))
 
 
 @router.delete("/documents/{document_id}", status_code=204, responses=_ERRORS)
-def delete_document(document_id: int, catalog: CatalogDep) -> Response:
+def delete_document(document_id: RowId, catalog: CatalogDep) -> Response:
     """Delete a document and its chunks: it stops appearing in answers at once."""
     catalog.delete_document(document_id)
     return Response(status_code=204)

@@ -8,7 +8,6 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from ragops.api.deps import MetricsDep, PipelineDep
 from ragops.api.schemas import HealthResponse
-from ragops.errors import StoreError
 
 router = APIRouter(tags=["health"])
 
@@ -21,19 +20,19 @@ def healthz() -> HealthResponse:
 
 @router.get("/readyz", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
 def readyz(pipeline: PipelineDep, request: Request) -> HealthResponse | JSONResponse:
-    """The database answers and the models are loaded; `pipeline` names the version served."""
+    """The database answers (as last probed in the background: this never waits on it) and the models are loaded;
+    `pipeline` names the version served."""
     checks = {
         "embedder": pipeline.embedder.model_id,
         "llm": pipeline.llm.model_id,
         "pipeline": request.app.state.pipeline_label,
     }
-    try:
-        with pipeline.db.connection() as conn:
-            conn.execute("SELECT 1")
-        checks["database"] = "ok"
-    except StoreError as exc:
-        checks["database"] = str(exc)
-        return JSONResponse(HealthResponse(status="unavailable", checks=checks).model_dump(), status_code=503)
+    db = pipeline.db
+    state = db.health.state()
+    checks["database"] = "ok" if state.up else state.detail
+    if not state.up:
+        body = HealthResponse(status="unavailable", checks=checks).model_dump()
+        return JSONResponse(body, status_code=503, headers={"Retry-After": str(db.retry_after_s)})
     return HealthResponse(status="ok", checks=checks)
 
 

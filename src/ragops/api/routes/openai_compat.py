@@ -1,27 +1,32 @@
 """The RAG pipeline as an OpenAI-compatible chat model, so existing clients use it unchanged.
 
 Model `ragops` answers from the default collection, `ragops/<name>` from collection <name>. The last
-user message is the question (earlier turns are not used for retrieval or generation). Citations
-are appended to the message text as a "Sources" list and returned as a `citations` field.
+message is the user's question; earlier user and assistant messages are the conversation's history (a
+follow-up is condensed into a standalone query for retrieval, and the history joins the answer prompt),
+and `system` / `developer` messages are style instructions placed inside our own system prompt, after
+passing the input guards as user text does. Citations are appended to the message text as a "Sources"
+list (read back from assistant messages of the history) and returned as a `citations` field.
 """
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from ragops.api.deps import DatabaseDep, MetricsDep, PipelineDep, SettingsDep
-from ragops.api.errors import problem_body, status_for
+from ragops.api.errors import exception_problem
 from ragops.api.openai_schemas import (
     AssistantMessage,
     ChatCompletionChunk,
     ChatCompletionRequest,
     ChatCompletionResponse,
+    ChatMessageIn,
     Choice,
     ChunkChoice,
     Delta,
@@ -30,16 +35,19 @@ from ragops.api.openai_schemas import (
 )
 from ragops.api.schemas import problem_responses
 from ragops.api.sse import SSE_HEADERS, closing_stream, sse_frame, stream_frames
-from ragops.errors import NotFoundError, RagopsError
+from ragops.errors import NotFoundError
 from ragops.rag.pipeline import QueryPipeline
 from ragops.rag.query import resolve_query
 from ragops.rag.response import answer_response
 from ragops.store.catalog import list_collections
-from ragops.types import Answer, Citation, Query
+from ragops.types import Answer, Citation, CitedDocument, Query, Turn
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 MODEL_PREFIX = "ragops"
+SOURCES_HEADING = "\n\nSources:\n"
+_SOURCE_LINE = re.compile(r"^\[\d+\] (?P<title>.+?)(?: — \S+)?$")
+_STYLE_ROLES = frozenset({"system", "developer"})
 
 
 @router.get("/models", response_model=ModelList, responses=problem_responses(401, 429, 503))
@@ -68,11 +76,15 @@ def chat_completions(
     settings: SettingsDep,
     metrics: MetricsDep,
 ) -> ChatCompletionResponse | StreamingResponse:
-    """Answer the last user message from the model's collection, with citations."""
+    """Answer the last user message from the model's collection, with citations, in the light of the earlier
+    messages."""
+    max_chars = settings.server.max_question_chars
     query = resolve_query(
         settings,
-        _question(request, settings.server.max_question_chars),
+        _question(request.messages, max_chars),
         collection=_collection(request.model, settings.collection),
+        history=_history(request.messages[:-1]),
+        style=_style(request.messages, max_chars),
     )
     pipeline.collection(query.collection)  # unknown collection: 404 before any stream starts
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
@@ -93,6 +105,8 @@ def chat_completions(
         request_id=completion_id,
         blocked=answer.blocked,
         safety=shown.safety,
+        standalone_query=shown.standalone_query,
+        condense_strategy=shown.condense_strategy,
     )
 
 
@@ -102,7 +116,34 @@ def format_sources(citations: list[Citation]) -> str:
     if not shown:
         return ""
     lines = [f"[{c.number}] {c.title}" + (f" — {c.uri}" if c.uri else "") for c in shown]
-    return "\n\nSources:\n" + "\n".join(lines)
+    return SOURCES_HEADING + "\n".join(lines)
+
+
+def read_sources(content: str) -> tuple[str, tuple[CitedDocument, ...]]:
+    """An assistant message split into its answer and the documents of its Sources list (format_sources' inverse)."""
+    answer, heading, sources = content.partition(SOURCES_HEADING)
+    if not heading:
+        return content, ()
+    matches = (_SOURCE_LINE.match(line.strip()) for line in sources.splitlines())
+    return answer, tuple(CitedDocument(m["title"]) for m in matches if m)
+
+
+def _history(messages: Sequence[ChatMessageIn]) -> list[Turn]:
+    """Earlier user and assistant messages as turns: a user message opens one, the assistant's reply closes it."""
+    turns: list[Turn] = []
+    question: str | None = None
+    for message in messages:
+        if message.role == "user":
+            if question is not None:
+                turns.append(Turn(question))  # asked again before any reply
+            question = message.text().strip()
+        elif message.role == "assistant":
+            answer, documents = read_sources(message.text())
+            turns.append(Turn(question or "", answer.strip(), documents))
+            question = None
+    if question is not None:
+        turns.append(Turn(question))
+    return turns
 
 
 def _model_id(collection: str) -> str:
@@ -118,14 +159,28 @@ def _collection(model: str, default: str) -> str:
     raise NotFoundError(f"model {model!r} does not exist; use `ragops` or `ragops/<collection>` (GET /v1/models)")
 
 
-def _question(request: ChatCompletionRequest, max_chars: int) -> str:
-    user_turns = [m.text().strip() for m in request.messages if m.role == "user"]
-    question = user_turns[-1] if user_turns else ""
+def _question(messages: Sequence[ChatMessageIn], max_chars: int) -> str:
+    last = messages[-1]
+    if last.role != "user":
+        raise _invalid(
+            f"messages: the last message is from the {last.role}, so there is no question (no text from the user); "
+            "end the list with the user's message"
+        )
+    question = last.text().strip()
     if not question:
         raise _invalid("messages: the last user message has no text; ask something")
     if len(question) > max_chars:
-        raise _invalid(f"messages: the question has {len(question)} characters, more than {max_chars}")
+        raise _invalid(f"messages: the question has {len(question)} characters, more than {max_chars}; shorten it")
     return question
+
+
+def _style(messages: Sequence[ChatMessageIn], max_chars: int) -> str:
+    style = "\n".join(m.text().strip() for m in messages if m.role in _STYLE_ROLES and m.text().strip())
+    if len(style) > max_chars:
+        raise _invalid(
+            f"messages: the system messages have {len(style)} characters, more than {max_chars}; shorten them"
+        )
+    return style
 
 
 def _invalid(detail: str) -> RequestValidationError:
@@ -148,6 +203,8 @@ def _chunk_frames(
                 request_id=completion_id if shown else None,
                 blocked=shown.blocked if shown else None,
                 safety=shown.safety if shown else None,
+                standalone_query=shown.standalone_query if shown else None,
+                condense_strategy=shown.condense_strategy if shown else None,
             ).model_dump_json(exclude_none=True)
         )
 
@@ -163,6 +220,6 @@ def _chunk_frames(
                     yield chunk(Delta(), finish=True, answer=event)
                 else:
                     yield chunk(Delta(content=event.text))
-    except RagopsError as exc:  # the 200 is already sent: OpenAI clients read an in-band `error`
-        yield sse_frame(problem_body(status_for(exc), str(exc)))
+    except Exception as exc:  # the 200 is already sent: OpenAI clients read an in-band `error`
+        yield sse_frame(exception_problem(exc))
     yield sse_frame("[DONE]")
