@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 # build it portable, not with -march=native baked into a cached wheel.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: install run serve ingest test lint typecheck browser mlflow clean
+.PHONY: install run serve ingest download-data test lint typecheck browser mlflow clean
 
 install: $(STAMP)
 
@@ -28,6 +28,12 @@ serve: install
 
 ingest: install
 	$(BIN)/ragops ingest
+
+# Recent retrieval / RAG papers from the arXiv API into the raw store (~3 min at arXiv's one request / 3 s);
+# resumable and idempotent. Then: $(BIN)/ragops ingest --from-raw --collection arxiv-fetched
+download-data: install  ## fetch recent arXiv papers on retrieval into the raw store
+	$(BIN)/ragops fetch arxiv --collection arxiv-fetched --max 500 \
+		--query 'cat:cs.IR AND (abs:retrieval OR abs:"retrieval-augmented")'
 
 test: install lint typecheck browser  ## the whole suite: lint, types, tests on the real database and models
 	$(BIN)/pytest

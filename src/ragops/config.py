@@ -269,6 +269,23 @@ class PromptSettings(_Section):
     )
 
 
+class CollectSettings(_Section):
+    """Collectors (`ragops fetch`): where they fetch from and how politely."""
+
+    arxiv_url: str = Field(default="https://export.arxiv.org/api/query", min_length=1)
+    arxiv_interval_s: float = Field(
+        default=3.0, ge=0.0, description="between arXiv requests; raised to 3 s for arxiv.org, as its terms ask"
+    )
+    arxiv_page_size: int = Field(default=100, ge=1, le=2000, description="entries per API request")
+    timeout_s: float = Field(default=30.0, gt=0, description="one request: connecting and each read")
+    retry: RetrySettings = RetrySettings(max_attempts=4, base_delay_s=3.0, max_delay_s=60.0)
+    user_agent: str = Field(default="ragops/0.1 (self-hosted RAG; data collection)", min_length=1)
+    web_delay_s: float = Field(
+        default=1.0, ge=0.0, description="between web pages; a longer robots.txt Crawl-delay wins"
+    )
+    web_max_page_bytes: int = Field(default=2_000_000, ge=1024, description="larger pages are skipped")
+
+
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -550,6 +567,7 @@ class Settings(BaseSettings):
     conversation: ConversationSettings = ConversationSettings()
     prompts: PromptSettings = PromptSettings()
     server: ServerSettings = ServerSettings()
+    collect: CollectSettings = CollectSettings()
     tracing: TracingSettings = TracingSettings()
     guardrails: GuardrailsSettings = GuardrailsSettings()
     registry: RegistrySettings = RegistrySettings()

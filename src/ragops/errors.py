@@ -97,3 +97,7 @@ class RateLimitedError(RetryLater):
 
 class UnsupportedFormatError(IngestError):
     """A file of a type no source reader handles."""
+
+
+class CollectError(RagopsError):
+    """A collector could not fetch or read a source (the server kept failing, a page was unreadable)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 RetrievalMode = Literal["dense", "keyword", "hybrid"]
@@ -27,6 +29,28 @@ class SourceDocument:
     uri: str | None = None
     published: date | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """A document as a collector fetched it, before any cleaning: one row of the raw store."""
+
+    collection: str
+    source_kind: str
+    source_id: str
+    content_type: str  # of `body`: text/plain, text/markdown or text/html
+    body: str
+    title: str = ""
+    uri: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    fetched_at: datetime | None = None  # None until stored
+
+    @property
+    def content_hash(self) -> str:
+        """Everything but when it was fetched: the same content fetched again hashes the same."""
+        fields = [self.source_kind, self.source_id, self.content_type, self.title, self.body, self.uri, self.metadata]
+        encoded = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+        return hashlib.sha256(encoded).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ class Fault:
     message: str = "injected failure"
     delay_s: float = 0.0  # sleep before answering
     die_after_chunks: int | None = None  # stream this many chunks, then drop the connection
+    body: bytes | None = None  # answer 200 with this body instead (a malformed page)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class FakeServer:
             return True, fault
         if fault is not None and fault.delay_s:
             time.sleep(fault.delay_s)
+        if fault is not None and fault.body is not None:
+            exchange.send(200, "application/atom+xml", fault.body)
+            return True, fault
         return False, fault
 
     # -- for subclasses -------------------------------------------------------------------
@@ -117,10 +121,14 @@ class Exchange:
         self.request = request
 
     def json(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload).encode("utf-8")
+        self.send(status, "application/json", json.dumps(payload).encode("utf-8"))
+
+    def send(self, status: int, content_type: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self._handler.send_response(status)
-        self._handler.send_header("Content-Type", "application/json")
+        self._handler.send_header("Content-Type", content_type)
         self._handler.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self._handler.send_header(name, value)
         self._handler.end_headers()
         self._handler.wfile.write(body)
 

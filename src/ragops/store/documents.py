@@ -138,3 +138,12 @@ def write_documents(conn: Connection, collection_id: int, documents: Sequence[Do
 def analyze_chunks(conn: Connection) -> None:
     """Refresh the planner's statistics on chunks: after a bulk load they describe a much smaller table."""
     conn.execute("ANALYZE chunks")
+
+
+def delete_documents_except(conn: Connection, collection_id: int, source: str, keep: Sequence[str]) -> int:
+    """Remove the source's documents (chunks by cascade) whose source_id is not in `keep`; how many went."""
+    cursor = conn.execute(
+        "DELETE FROM documents WHERE collection_id = %s AND source = %s AND NOT (source_id = ANY(%s))",
+        (collection_id, source, list(keep)),
+    )
+    return cursor.rowcount

@@ -14,11 +14,8 @@ SUFFIXES = (".md", ".markdown", ".txt")
 
 def read_text_files(root: Path) -> Iterator[SourceDocument | IngestError]:
     """Every .md/.txt file under `root`; unreadable or non-UTF-8 files yield an IngestError."""
-    paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     base = root.parent if root.is_file() else root
-    for path in paths:
-        if path.suffix.lower() not in SUFFIXES:
-            continue
+    for path in text_file_paths(root):
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -28,7 +25,7 @@ def read_text_files(root: Path) -> Iterator[SourceDocument | IngestError]:
         if isinstance(text, IngestError):
             yield text
             continue
-        relative = path.relative_to(base).as_posix()
+        relative = file_source_id(path, base)
         yield SourceDocument(
             source=SOURCE,
             source_id=relative,
@@ -37,6 +34,17 @@ def read_text_files(root: Path) -> Iterator[SourceDocument | IngestError]:
             uri=path.resolve().as_uri(),
             metadata={"path": relative, "bytes": len(raw)},
         )
+
+
+def text_file_paths(root: Path) -> list[Path]:
+    """The files `read_text_files` reads: `root` itself, or every .md/.txt file under it, sorted."""
+    paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    return [p for p in paths if p.suffix.lower() in SUFFIXES]
+
+
+def file_source_id(path: Path, base: Path) -> str:
+    """A file's document id: its path relative to the folder given, so the folder can move."""
+    return path.relative_to(base).as_posix()
 
 
 def decode_text(raw: bytes, where: str) -> str | IngestError:

@@ -1,0 +1,1 @@
+"""Collectors: fetch documents from outside (arXiv, the web, Git, folders) into the raw store or a collection."""
