@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ragops.api.fields import RequestModel
+from ragops.api.fields import Question, RequestModel
 from ragops.rag.response import CitationResponse
 from ragops.services.conversations import Thread
 
@@ -37,14 +37,7 @@ class ConversationRenameRequest(RequestModel):
 class MessageRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, description="a follow-up; at most server.max_question_chars characters")
-
-    @field_validator("question")
-    @classmethod
-    def question_has_text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question is empty: ask something")
-        return value.strip()
+    question: Question = Field(min_length=1, description="a follow-up; at most server.max_question_chars characters")
 
 
 class ConversationResponse(BaseModel):

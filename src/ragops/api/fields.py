@@ -51,6 +51,15 @@ class RequestModel(BaseModel):
         return check_value(value)
 
 
+def check_question(value: str) -> str:
+    """The question without surrounding blanks; a blank one says what to do."""
+    value = value.strip()
+    if not value:
+        raise ValueError("question is empty: ask something")
+    return value
+
+
 SafeText = Annotated[str, AfterValidator(check_text)]
+Question = Annotated[str, AfterValidator(check_question)]  # of /v1/query and of a conversation's follow-up
 RowId = Annotated[int, Path(ge=1, le=INT64_MAX, description="a positive id")]
 Offset = Annotated[int, Query(ge=0, le=INT64_MAX)]

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ragops.api.fields import RequestModel
+from ragops.api.fields import Question, RequestModel
 from ragops.config import Settings
 from ragops.rag.query import resolve_query
 from ragops.store.catalog import CollectionSummary, DocumentSummary
@@ -39,19 +39,11 @@ class FiltersRequest(RequestModel):
 class QueryRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, description="at most server.max_question_chars characters")
+    question: Question = Field(min_length=1, description="at most server.max_question_chars characters")
     top_k: int | None = Field(default=None, ge=1, le=MAX_TOP_K, description="passages given to the model")
     mode: RetrievalMode | None = None
     collection: str | None = Field(default=None, min_length=1, max_length=100)
     filters: FiltersRequest | None = None
-
-    @field_validator("question")
-    @classmethod
-    def question_has_text(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("question is empty: ask something")
-        return value
 
     def to_query(self, settings: Settings) -> Query:
         return resolve_query(
